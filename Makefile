@@ -1,0 +1,76 @@
+# Study-guide builder. `make help` lists the targets.
+#   make pdf                      build/<slug>.pdf from content/
+#   make GUIDE=path/to/guide pdf  another guide
+#   make PAPER=letter pdf         paper size (default: the guide's own)
+
+GUIDE   ?= content
+OUT     ?= build
+PAPER   ?=
+PROFILE ?= standard
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+
+SLUG := $(shell sed -n 's/^slug:[[:space:]]*["'\'']\{0,1\}\([a-z0-9-]*\).*/\1/p' $(GUIDE)/guide.yaml 2>/dev/null | head -n1)
+ifeq ($(SLUG),)
+SLUG := guide
+endif
+
+CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
+GUIDE_FILES := $(shell find $(GUIDE) -type f ! -name '.*' 2>/dev/null)
+PRINT_CSS   := styles/print.css styles/large-print.css
+EPUB_CSS    := styles/epub.css
+
+# The print options are recorded in a file that changes only when they change, so
+# `make PAPER=letter pdf` rebuilds while a repeated `make pdf` has nothing to do.
+PRINT_OPTIONS := paper=$(or $(PAPER),default) profile=$(PROFILE)
+OPTIONS_FILE  := $(OUT)/.print-options-$(SLUG)
+$(shell mkdir -p $(OUT) && [ "$$(cat $(OPTIONS_FILE) 2>/dev/null)" = "$(PRINT_OPTIONS)" ] || echo "$(PRINT_OPTIONS)" > $(OPTIONS_FILE))
+
+BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
+
+.PHONY: help pdf epub html all test check clean setup
+.DEFAULT_GOAL := help
+
+help:
+	@echo "Targets:"
+	@echo "  make pdf       build $(OUT)/$(SLUG).pdf (sets up .venv and system packages on first run)"
+	@echo "  make epub      build $(OUT)/$(SLUG).epub"
+	@echo "  make html      build $(OUT)/$(SLUG).html, the exact document WeasyPrint lays out"
+	@echo "  make all       pdf, epub and html"
+	@echo "  make test      run the test suite"
+	@echo "  make check     validate content strictly (warnings fail), EPUBCheck the EPUB"
+	@echo "  make clean     remove $(OUT)/"
+	@echo "Variables: GUIDE=dir (default content)  PAPER=a4|letter  PROFILE=standard|large  OUT=dir"
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt tools/setup-system.sh
+	tools/setup-system.sh
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
+	touch $@
+
+pdf: $(OUT)/$(SLUG).pdf
+epub: $(OUT)/$(SLUG).epub
+html: $(OUT)/$(SLUG).html
+all: pdf epub html
+
+$(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py pdf $(BUILD_ARGS)
+
+$(OUT)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py html $(BUILD_ARGS)
+
+$(OUT)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
+	$(PY) build.py epub $(BUILD_ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub | $(STAMP)
+	$(PY) build.py check --guide $(GUIDE) --strict
+	$(PY) tools/check_outputs.py $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub
+
+clean:
+	rm -rf $(OUT)

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Build a study guide: content directory -> PDF, EPUB and HTML.
+
+    python build.py pdf  [--guide DIR] [--out DIR] [--edition teacher] [--paper letter]
+    python build.py epub [--guide DIR] [--out DIR]
+    python build.py html [--guide DIR] [--out DIR]
+    python build.py all  [--guide DIR] [--out DIR]
+    python build.py check [--guide DIR]          # load and validate only; warnings fail
+    python build.py new DIR                       # start a new guide from a scaffold
+
+Exit codes: 0 success, 1 content error, 2 usage error.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from studyguide.errors import ContentError
+from studyguide.load import load_guide
+from studyguide.model import Guide
+from studyguide.render import Options
+
+HERE = Path(__file__).resolve().parent
+
+
+def progress(message: str) -> None:
+    print(f"[studyguide] {message}", file=sys.stderr, flush=True)
+
+
+def build_date(guide: Guide) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set, else the guide's own date: reproducible timestamps."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.combine(guide.date, dt.time())
+
+
+def output_name(guide: Guide, options: Options, extension: str) -> str:
+    suffix = "-teacher" if options.teacher else ""
+    return f"{guide.slug}{suffix}.{extension}"
+
+
+def build_html(guide: Guide, options: Options, out: Path) -> Path:
+    from studyguide.files import atomic_write
+    from studyguide.render import render_print
+
+    target = out / output_name(guide, options, "html")
+    atomic_write(target, render_print(guide, options).encode("utf-8"))
+    return target
+
+
+def build_pdf(guide: Guide, options: Options, out: Path, strict: bool) -> Path:
+    from studyguide.pdf import write_pdf
+
+    target = out / output_name(guide, options, "pdf")
+    progress(f"laying out {target.name} ({options.paper}, {options.profile})")
+    started = time.perf_counter()
+    warnings = write_pdf(guide, options, target)
+    for warning in warnings:
+        progress(f"WeasyPrint warning: {warning}")
+    record_warnings(target, warnings)
+    if strict and warnings:
+        raise ContentError([])  # reported above; strict mode fails on them
+    progress(f"wrote {target} in {time.perf_counter() - started:.1f} s")
+    return target
+
+
+def record_warnings(target: Path, warnings: list[str]) -> None:
+    """Keep the layout warnings beside the output, for `make check` to fail on."""
+    from studyguide.files import atomic_write
+
+    sidecar = target.with_name(f".{target.name}.warnings")
+    atomic_write(sidecar, "".join(f"{w}\n" for w in warnings).encode("utf-8"))
+
+
+def build_epub(guide: Guide, options: Options, out: Path) -> Path:
+    from studyguide.epub import write_epub
+
+    target = out / output_name(guide, options, "epub")
+    write_epub(guide, options, target, build_date(guide))
+    progress(f"wrote {target}")
+    return target
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build a study guide as PDF, EPUB or HTML.")
+    parser.add_argument("target", choices=["pdf", "epub", "html", "all", "check", "new"],
+                        help="what to build ('check' validates only; 'new' starts a guide in --guide)")
+    parser.add_argument("directory", nargs="?", help="for 'new': the folder to create")
+    parser.add_argument("--guide", default=str(HERE / "content"), help="guide directory (default: content/)")
+    parser.add_argument("--out", default=str(HERE / "build"), help="output directory (default: build/)")
+    parser.add_argument("--edition", choices=["student", "teacher"], default="student")
+    parser.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: from guide.yaml)")
+    parser.add_argument("--profile", choices=["standard", "large"], default="standard",
+                        help="'large' sets body text at 16 pt for readers with low vision")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
+    return parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.target == "new":
+        from studyguide.scaffold import create_guide
+
+        folder = Path(args.directory or args.guide)
+        create_guide(folder)
+        progress(f"created a new guide in {folder}: build it with  python build.py pdf --guide {folder}")
+        return 0
+    guide = load_guide(Path(args.guide))
+    for warning in guide.warnings:
+        print(warning, file=sys.stderr)
+    if args.strict and guide.warnings:
+        print(f"{len(guide.warnings)} warning(s); failing because of --strict", file=sys.stderr)
+        return 1
+    options = Options(edition=args.edition, paper=args.paper or guide.paper, profile=args.profile)
+    out = Path(args.out)
+    if args.target in ("html", "all"):
+        build_html(guide, options, out)
+    if args.target in ("pdf", "all"):
+        build_pdf(guide, options, out, args.strict)
+    if args.target in ("epub", "all"):
+        build_epub(guide, options, out)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args)
+    except ContentError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        if error.problems:
+            print(f"{len(error.problems)} error(s); nothing was written", file=sys.stderr)
+        return 1
+    except Exception as error:  # noqa: BLE001 - a clear line, not a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"error: {type(error).__name__}: {error} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Study-guide builder: content directory -> one frozen model -> HTML -> PDF and EPUB."""

@@ -1,0 +1,188 @@
+"""The EPUB 3 e-book: one XHTML document per chapter plus front and back matter.
+
+ebooklib assembles the package (OPF, NCX, manifest, spine); the documents and the
+nav are our own templates. The zip is then repacked with fixed entry times and
+`xml:lang` on the package, so the same input gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ebooklib import epub
+
+from .files import atomic_write
+from .model import Guide
+from .render import Options, environment, render_ebook_document, stylesheet
+
+ID_RE = re.compile(r'\sid="([^"]+)"')
+HREF_RE = re.compile(r'href="#([^"]+)"')
+ACCESSIBILITY = [
+    ("schema:accessMode", "textual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityHazard", "none"),
+]
+
+
+class DeadLinkError(Exception):
+    """A link inside the book points at an anchor no document holds (a builder bug)."""
+
+
+@dataclass
+class Document:
+    file_name: str
+    title: str
+    xhtml: str
+    kind: str = ""  # landmark type, if any
+    children: list[tuple[str, str]] = field(default_factory=list)  # (anchor, title) for the nav
+
+
+def build_documents(guide: Guide, options: Options) -> list[Document]:
+    def doc(file_name, title, part, kind="", **context):
+        xhtml = render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part, **context)
+        return Document(file_name, title, xhtml, kind)
+
+    docs = [doc("front.xhtml", "Content note", "parts/front.html.j2", "preface")]
+    for chapter in guide.chapters:
+        title = f"Chapter {chapter.number}: {chapter.title}"
+        docs.append(doc(f"{chapter.number:02d}-{chapter.slug}.xhtml", title, "parts/chapter.html.j2",
+                        "bodymatter" if chapter.number == 1 else "", chapter=chapter))
+    if guide.timeline or guide.people:
+        docs.append(doc("timeline.xhtml", "Timeline and key people", "parts/timeline.html.j2"))
+    docs.append(doc("questions.xhtml", "Discussion questions", "parts/questions.html.j2"))
+    docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
+    docs.append(doc("sources.xhtml", "Sources", "parts/sources.html.j2", "bibliography"))
+    return resolve_links(docs)
+
+
+def resolve_links(docs: list[Document]) -> list[Document]:
+    """Point every `#anchor` link at the document that holds the anchor."""
+    home = {anchor: d.file_name for d in docs for anchor in ID_RE.findall(d.xhtml)}
+
+    for d in docs:
+        def target(match: re.Match, d=d) -> str:
+            anchor = match.group(1)
+            if anchor not in home:
+                raise DeadLinkError(f"{d.file_name}: link to #{anchor}, which no document holds")
+            where = home[anchor]
+            return f'href="#{anchor}"' if where == d.file_name else f'href="{where}#{anchor}"'
+
+        d.xhtml = HREF_RE.sub(target, d.xhtml)
+    return docs
+
+
+def title_lines(title: str, width: int = 16) -> list[str]:
+    lines, line = [], ""
+    for word in title.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return lines + [line] if line else lines
+
+
+def book_identifier(guide: Guide, options: Options) -> str:
+    """Stable across rebuilds of the same guide and edition, different between guides."""
+    name = f"studyguide:{guide.slug}:{guide.edition}:{options.edition}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def build_book(guide: Guide, options: Options, modified: dt.datetime) -> epub.EpubBook:
+    book = epub.EpubBook()
+    book.set_identifier(book_identifier(guide, options))
+    suffix = " (Teacher edition)" if options.teacher else ""
+    book.set_title(guide.title + (f": {guide.subtitle}" if guide.subtitle else "") + suffix)
+    book.set_language(guide.language)
+    for author in guide.authors:
+        book.add_author(author)
+    if guide.description:
+        book.add_metadata("DC", "description", guide.description)
+    for keyword in guide.keywords:
+        book.add_metadata("DC", "subject", keyword)
+    book.add_metadata("DC", "date", guide.date.isoformat())
+    for prop, value in ACCESSIBILITY:
+        book.add_metadata(None, "meta", value, {"property": prop})
+    book.add_metadata(None, "meta", accessibility_summary(), {"property": "schema:accessibilitySummary"})
+    book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+    css = epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
+                        content=stylesheet("epub.css").encode())
+    book.add_item(css)
+    cover_svg = environment().get_template("epub/cover.svg.j2").render(
+        guide=guide, options=options, title_lines=title_lines(guide.title))
+    cover_image = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
+                                content=cover_svg.encode())
+    cover_image.properties = ["cover-image"]
+    book.add_item(cover_image)
+    cover = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
+                          content=render_ebook_document("epub/cover.xhtml.j2", guide, options, "Cover").encode())
+    book.add_item(cover)
+
+    docs = build_documents(guide, options)
+    items = []
+    for i, d in enumerate(docs):
+        item = epub.EpubItem(uid=f"doc{i}", file_name=d.file_name, media_type="application/xhtml+xml",
+                             content=d.xhtml.encode())
+        book.add_item(item)
+        items.append(item)
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
+                        content=render_nav(guide, options, docs).encode())
+    nav.properties = ["nav"]
+    book.add_item(nav)
+    book.add_item(epub.EpubNcx())
+    book.toc = [epub.Link(d.file_name, d.title, f"toc{i}") for i, d in enumerate(docs)]
+    book.spine = [cover, nav, *items]
+    return book
+
+
+def render_nav(guide: Guide, options: Options, docs: list[Document]) -> str:
+    toc = [{"href": d.file_name, "title": d.title, "children": []} for d in docs]
+    landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
+                 {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
+    landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]
+    return render_ebook_document("epub/nav.xhtml.j2", guide, options, "Contents", toc=toc, landmarks=landmarks)
+
+
+def accessibility_summary() -> str:
+    return ("This publication has a table of contents, headings in order, landmarks and a logical "
+            "reading order. Chinese terms are marked with their language. Notes link back to the text, "
+            "and every glossary and source entry links to where it is used. No content relies on colour "
+            "or sound, and nothing flashes.")
+
+
+def epub_bytes(guide: Guide, options: Options, modified: dt.datetime) -> bytes:
+    book = build_book(guide, options, modified)
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
+    return repack(raw.getvalue(), guide.language, modified)
+
+
+def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
+    """Fixed entry times, mimetype first and stored, and xml:lang on <package>."""
+    stamp = max(modified, dt.datetime(1980, 1, 1)).timetuple()[:6]
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename.endswith(".opf"):
+                content = content.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
+def write_epub(guide: Guide, options: Options, target: Path, modified: dt.datetime) -> None:
+    atomic_write(target, epub_bytes(guide, options, modified))

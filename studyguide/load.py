@@ -1,0 +1,515 @@
+"""Read and validate a guide directory -> one frozen `Guide`.
+
+Every problem is collected with its file and line; the loader raises one
+`ContentError` listing them all before any output is written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from . import cite
+from .errors import ContentError, Problems
+from .markup import (CITATION_RE, TERM_MARK_RE, Converter, DocumentState, TermMatcher, parse_citation,
+                     slugify)
+from .model import (LEVELS, Chapter, Event, Excerpt, Guide, HandoutSettings, Note, Person, Question,
+                    Source, Term, Use)
+from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
+
+CHAPTER_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+HEADING_RE = re.compile(r"^(#{1,6})\s")
+UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
+
+
+@dataclass(frozen=True)
+class RawChapter:
+    path: Path
+    number: int
+    slug: str
+    meta: Mapping
+    body: str
+    body_line: int  # line of the body's first line in the file
+
+
+def load_guide(root: Path) -> Guide:
+    """Load the guide in `root`; raise ContentError with every problem found."""
+    root = Path(root)
+    problems = Problems()
+    if not root.is_dir():
+        problems.error(root, None, "guide directory not found")
+        problems.raise_if_errors()
+    config = load_config(root / "guide.yaml", problems)
+    terms = load_glossary(root / "glossary.yaml", problems)
+    sources = load_sources(root, problems)
+    raw_chapters = load_chapters(root / "chapters", problems)
+    slugs = {c.slug for c in raw_chapters}
+    timeline = load_timeline(root / "timeline.yaml", slugs, problems)
+    people = load_people(root / "people.yaml", slugs, problems)
+    matcher = build_matcher(terms, root / "glossary.yaml", problems)
+    for chapter in raw_chapters:
+        check_chapter_text(chapter, root, set(sources), matcher, {t["id"] for t in terms}, problems)
+        check_questions(chapter, problems)
+    problems.raise_if_errors()
+    return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, problems)
+
+
+# --- guide.yaml -------------------------------------------------------------------------------
+
+def load_config(path: Path, problems: Problems) -> dict:
+    data = read_yaml(path, problems)
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.error(path, 1, "guide.yaml must be a mapping of settings (title: …)")
+        return {}
+    config = {}
+    for key in ("title", "language"):
+        if not str(data.get(key) or "").strip():
+            problems.error(path, data.line, f"missing required setting '{key}'")
+    config["title"] = str(data.get("title") or "").strip()
+    config["subtitle"] = str(data.get("subtitle") or "").strip()
+    config["language"] = str(data.get("language") or "en").strip()
+    if config["language"] and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", config["language"]):
+        problems.error(path, data.line_of("language"), f"language '{config['language']}' is not a BCP 47 tag (e.g. en, en-GB)")
+    authors = data.get("authors") or data.get("author") or []
+    config["authors"] = tuple(str(a) for a in (authors if isinstance(authors, list) else [authors]))
+    config["date"] = parse_date(data.get("date"), path, data.line_of("date"), problems)
+    config["edition"] = str(data.get("edition") or "")
+    config["paper"] = str(data.get("paper") or "a4").lower()
+    if config["paper"] not in ("a4", "letter"):
+        problems.error(path, data.line_of("paper"), f"paper must be a4 or letter, not '{config['paper']}'")
+    config["slug"] = str(data.get("slug") or slugify(config["title"]))
+    if not SLUG.match(config["slug"]):
+        problems.error(path, data.line_of("slug"), f"slug '{config['slug']}' may hold only a-z, 0-9 and '-'")
+    config["description"] = str(data.get("description") or "").strip()
+    keywords = data.get("keywords") or []
+    config["keywords"] = tuple(str(k) for k in (keywords if isinstance(keywords, list) else [keywords]))
+    config["content_note"] = str(data.get("content_note") or "")
+    config["teacher_guidance"] = str(data.get("teacher_guidance") or "")
+    config["handouts"] = load_handout_settings(data.get("handouts"), path, data.line_of("handouts"), problems)
+    return config
+
+
+def parse_date(value, path: Path, line: int, problems: Problems) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if value is None:
+        return dt.date(2000, 1, 1)
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.error(path, line, f"date '{value}' is not a date like 2026-11-01")
+        return dt.date(2000, 1, 1)
+
+
+def load_handout_settings(data, path: Path, line: int, problems: Problems) -> HandoutSettings:
+    if data is None:
+        return HandoutSettings()
+    if not isinstance(data, Mapping):
+        problems.error(path, line, "handouts must be a mapping (page_budget: 2, answer_lines: 4)")
+        return HandoutSettings()
+    values = {}
+    for key in ("page_budget", "answer_lines"):
+        if key in data:
+            if not isinstance(data[key], int) or data[key] < 0:
+                problems.error(path, data.line_of(key), f"handouts.{key} must be a whole number")
+            else:
+                values[key] = data[key]
+    return HandoutSettings(**values)
+
+
+# --- glossary.yaml ----------------------------------------------------------------------------
+
+def load_glossary(path: Path, problems: Problems) -> list[dict]:
+    if not path.exists():
+        return []
+    data = read_yaml(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, Sequence):
+        problems.error(path, 1, "the glossary must be a list of terms (- term: …)")
+        return []
+    terms, seen = [], {}
+    for entry, line in zip(data, data.item_lines):
+        if not isinstance(entry, Mapping):
+            problems.error(path, line, "each glossary entry must be a mapping with term and definition")
+            continue
+        term = str(entry.get("term") or "").strip()
+        definition = str(entry.get("definition") or "").strip()
+        if not term:
+            problems.error(path, line, "glossary entry without 'term'")
+            continue
+        if not definition:
+            problems.error(path, line, f"glossary term '{term}' has no definition")
+        term_id = str(entry.get("id") or slugify(term))
+        if term_id in seen:
+            problems.error(path, line, f"duplicate glossary term '{term}' (first at line {seen[term_id]})")
+            continue
+        seen[term_id] = line
+        forms = entry.get("forms") or []
+        if not isinstance(forms, list):
+            problems.error(path, entry.line_of("forms"), "forms must be a list, e.g. [communes, commune]")
+            forms = []
+        terms.append({"id": term_id, "term": term, "forms": [str(f) for f in forms], "definition": definition,
+                      "pinyin": str(entry.get("pinyin") or ""), "hanzi": str(entry.get("hanzi") or ""),
+                      "line": line})
+    return terms
+
+
+def build_matcher(terms: list[dict], path: Path, problems: Problems) -> TermMatcher:
+    forms: dict[str, str] = {}
+    owner_line: dict[str, int] = {}
+    for t in terms:
+        for form in [t["term"], *t["forms"]]:
+            key = TermMatcher.normal(form)
+            if key in forms and forms[key] != t["id"]:
+                problems.error(path, t["line"], f"form '{form}' of '{t['term']}' already belongs to "
+                                                f"'{forms[key]}' (line {owner_line[key]})")
+                continue
+            forms[key] = t["id"]
+            owner_line[key] = t["line"]
+    return TermMatcher(forms)
+
+
+# --- sources.yaml / sources.json --------------------------------------------------------------
+
+def load_sources(root: Path, problems: Problems) -> dict[str, dict]:
+    paths = [p for p in (root / "sources.yaml", root / "sources.yml", root / "sources.json") if p.exists()]
+    sources: dict[str, dict] = {}
+    for path in paths:
+        data = read_yaml(path, problems)  # JSON is read by the YAML parser, keeping line numbers
+        if data is None:
+            continue
+        if isinstance(data, Mapping) and "references" in data:
+            data = data["references"]
+        if not isinstance(data, Sequence):
+            problems.error(path, 1, "the source list must be a list of sources (- id: …)")
+            continue
+        for entry, line in zip(data, data.item_lines):
+            check_source(entry, path, line, sources, problems)
+    return sources
+
+
+def check_source(entry, path: Path, line: int, sources: dict, problems: Problems) -> None:
+    if not isinstance(entry, Mapping):
+        problems.error(path, line, "each source must be a mapping with id, type and title")
+        return
+    key = str(entry.get("id") or "").strip()
+    if not key:
+        problems.error(path, line, "source without 'id'")
+        return
+    if key in sources:
+        problems.error(path, line, f"duplicate source id '{key}' (first at line {sources[key]['_line']})")
+        return
+    if not str(entry.get("title") or "").strip():
+        problems.error(path, line, f"source '{key}' has no title")
+    kind = str(entry.get("type") or "book")
+    if kind not in cite.TYPES:
+        problems.error(path, entry.line_of("type"), f"source '{key}' has unknown type '{kind}' "
+                                                    f"(use one of: {', '.join(sorted(cite.TYPES))})")
+    for role in ("author", "editor"):
+        people = entry.get(role)
+        if people is not None and not (isinstance(people, list) and all(isinstance(p, dict) for p in people)):
+            problems.error(path, entry.line_of(role), f"{role} of '{key}' must be a list like "
+                                                      "[{family: Mishra, given: Pankaj}]")
+            entry = Mapping({k: v for k, v in entry.items() if k != role}) | {}
+    if entry.get("issued") is not None and not cite.date_parts(entry.get("issued")):
+        problems.error(path, entry.line_of("issued") if isinstance(entry, Mapping) else line,
+                       f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
+    record = dict(entry)
+    record["_line"], record["_path"] = line, path
+    sources[key] = record
+
+
+# --- chapters ---------------------------------------------------------------------------------
+
+def load_chapters(folder: Path, problems: Problems) -> list[RawChapter]:
+    if not folder.is_dir():
+        problems.error(folder, None, "no chapters folder: a guide needs chapters/01-name.md files")
+        return []
+    files = sorted(folder.glob("*.md"))
+    chapters, seen = [], {}
+    for path in files:
+        match = CHAPTER_NAME.match(path.name)
+        if not match:
+            problems.error(path, None, "chapter file names look like 01-background.md (number, dash, slug)")
+            continue
+        number, slug = int(match.group(1)), match.group(2)
+        if slug in seen:
+            problems.error(path, None, f"duplicate chapter slug '{slug}' (also {seen[slug].name})")
+            continue
+        seen[slug] = path
+        chapter = read_chapter(path, number, slug, problems)
+        if chapter:
+            chapters.append(chapter)
+    if not files:
+        problems.error(folder, None, "the guide has no chapters (add chapters/01-name.md)")
+    chapters.sort(key=lambda c: c.number)
+    return [replace(c, number=i) for i, c in enumerate(chapters, 1)]
+
+
+def read_chapter(path: Path, number: int, slug: str, problems: Problems) -> RawChapter | None:
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.error(path, 1, "a chapter starts with YAML front matter between '---' lines (title: …)")
+        return None
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() in ("---", "..."))
+    except StopIteration:
+        problems.error(path, 1, "front matter is not closed with a '---' line")
+        return None
+    meta = parse_yaml("\n".join(lines[1:end]), path, problems, first_line=2)
+    if meta is None:
+        return None
+    if not isinstance(meta, Mapping):
+        problems.error(path, 2, "front matter must be a mapping (title: …)")
+        return None
+    if not str(meta.get("title") or "").strip():
+        problems.error(path, meta.line or 2, "chapter has no title in its front matter")
+    body = "\n".join(lines[end + 1:])
+    if not body.strip():
+        problems.error(path, end + 2, "chapter has no text after its front matter")
+    return RawChapter(path, number, slug, meta, body, end + 2)
+
+
+def check_questions(chapter: RawChapter, problems: Problems) -> None:
+    meta, path = chapter.meta, chapter.path
+    for key in ("objectives", "questions"):
+        if key in meta and not isinstance(meta[key], list):
+            problems.error(path, meta.line_of(key), f"{key} must be a list")
+    questions = meta.get("questions") or []
+    if not isinstance(questions, Sequence):
+        return
+    for q, line in zip(questions, questions.item_lines):
+        if not isinstance(q, Mapping) or not str(q.get("ask") or "").strip():
+            problems.error(path, line, "each question needs 'ask' (the question text)")
+            continue
+        level = str(q.get("level") or "analysis")
+        if level not in LEVELS:
+            problems.error(path, q.line_of("level"), f"question level '{level}' is not one of {', '.join(LEVELS)}")
+        lines = q.get("lines")
+        if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
+            problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
+
+
+def body_lines(chapter: RawChapter):
+    """(line number, text) of body lines outside fenced code blocks."""
+    fenced = False
+    for offset, line in enumerate(chapter.body.split("\n")):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield chapter.body_line + offset, re.sub(r"`[^`]*`", "", line)
+
+
+def check_chapter_text(chapter: RawChapter, root: Path, source_ids: set, matcher: TermMatcher,
+                       term_ids: set, problems: Problems) -> None:
+    path, quote_start, quote_last, last_level = chapter.path, None, "", 1
+    for number, line in body_lines(chapter):
+        check_citations(line, path, number, source_ids, problems)
+        check_term_marks(line, path, number, matcher, term_ids, problems)
+        check_images(line, path, number, root, problems)
+        if UNSAFE_HTML_RE.search(line):
+            problems.warn(path, number, "unsafe HTML (script, frame, event attribute or javascript: URL) removed")
+        heading = HEADING_RE.match(line)
+        if heading:
+            level = len(heading.group(1))
+            if level == 1:
+                problems.error(path, number, "the chapter title is the only level-1 heading: start sections at ##")
+            elif level > last_level + 1:
+                problems.error(path, number, f"heading level skips from {last_level} to {level}")
+            last_level = max(level, 2) if level > 1 else last_level
+        if line.lstrip().startswith(">"):
+            quote_start = quote_start or number
+            quote_last = line if line.strip(" >") else quote_last
+        elif quote_start and line.strip() and quote_last:
+            quote_last = line  # a lazy continuation line of the quotation
+        elif quote_start:
+            check_excerpt_ends_with_citation(path, quote_start, quote_last, problems)
+            quote_start, quote_last = None, ""
+    if quote_start:
+        check_excerpt_ends_with_citation(path, quote_start, quote_last, problems)
+
+
+def check_excerpt_ends_with_citation(path: Path, line: int, last: str, problems: Problems) -> None:
+    if not re.search(r"\[@[^\[\]]+\]\s*$", last):
+        problems.error(path, line, "a block quotation is a source excerpt: end it with a citation, e.g. [@key]")
+
+
+def check_citations(line: str, path: Path, number: int, source_ids: set, problems: Problems) -> None:
+    for match in re.finditer(CITATION_RE, line):
+        items = parse_citation(match.group(1))
+        if len(items) != len(match.group(1).split(";")):
+            problems.error(path, number, f"cannot read citation '{match.group(0)}' "
+                                         "(write [@key], [@key, p. 4] or [@a; @b])")
+        for key, _ in items:
+            if key not in source_ids:
+                problems.error(path, number, f"unknown source '@{key}' (not in the source list)")
+
+
+def check_term_marks(line: str, path: Path, number: int, matcher: TermMatcher, term_ids: set,
+                     problems: Problems) -> None:
+    for match in re.finditer(TERM_MARK_RE, line):
+        target = (match.group(2) or match.group(1)).strip()
+        if not (matcher.term_for(target) or target in term_ids or slugify(target) in term_ids):
+            problems.error(path, number, f"unknown glossary term '{target}' in '{match.group(0)}'")
+
+
+def check_images(line: str, path: Path, number: int, root: Path, problems: Problems) -> None:
+    for match in IMAGE_RE.finditer(line):
+        alt, target = match.group(1).strip(), match.group(2)
+        if not alt:
+            problems.error(path, number, f"image '{target}' has no alt text: describe it, or write alt "
+                                         "text 'decorative' for a purely decorative image")
+        if re.match(r"^[a-z]+:", target):
+            problems.error(path, number, f"image '{target}': only files inside the guide may be used")
+            continue
+        file = (path.parent / target).resolve()
+        if not file.is_relative_to(root.resolve()):
+            problems.error(path, number, f"image '{target}' is outside the guide directory")
+        elif not file.is_file():
+            problems.error(path, number, f"image '{target}' not found")
+
+
+# --- timeline.yaml, people.yaml ---------------------------------------------------------------
+
+def load_list(path: Path, problems: Problems, what: str) -> list[tuple[Mapping, int]]:
+    if not path.exists():
+        return []
+    data = read_yaml(path, problems)
+    if data is None:
+        return []
+    if not isinstance(data, Sequence):
+        problems.error(path, 1, f"{path.name} must be a list of {what}")
+        return []
+    items = []
+    for entry, line in zip(data, data.item_lines):
+        if isinstance(entry, Mapping):
+            items.append((entry, line))
+        else:
+            problems.error(path, line, f"each entry of {path.name} must be a mapping")
+    return items
+
+
+def check_chapter_ref(entry: Mapping, path: Path, slugs: set, problems: Problems) -> str:
+    slug = str(entry.get("chapter") or "")
+    if slug and slug not in slugs:
+        problems.error(path, entry.line_of("chapter"), f"unknown chapter '{slug}' (chapters: {', '.join(sorted(slugs))})")
+        return ""
+    return slug
+
+
+def load_timeline(path: Path, slugs: set, problems: Problems) -> list[dict]:
+    events = []
+    for entry, line in load_list(path, problems, "events (- date: 1958, event: …)"):
+        date = str(entry.get("date") or "")
+        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+            problems.error(path, entry.line_of("date"), f"event date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD")
+            continue
+        if not str(entry.get("event") or "").strip():
+            problems.error(path, line, "event without text ('event: …')")
+        events.append({"date": date, "text": str(entry.get("event") or ""),
+                       "chapter": check_chapter_ref(entry, path, slugs, problems)})
+    return sorted(events, key=lambda e: e["date"])
+
+
+def load_people(path: Path, slugs: set, problems: Problems) -> list[dict]:
+    people = []
+    for entry, line in load_list(path, problems, "people (- name: …)"):
+        if not str(entry.get("name") or "").strip():
+            problems.error(path, line, "person without 'name'")
+            continue
+        people.append({"name": str(entry["name"]), "hanzi": str(entry.get("hanzi") or ""),
+                       "pinyin": str(entry.get("pinyin") or ""), "role": str(entry.get("role") or ""),
+                       "chapter": check_chapter_ref(entry, path, slugs, problems)})
+    return people
+
+
+# --- assembling the model ---------------------------------------------------------------------
+
+def assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, problems) -> Guide:
+    bare_sources = {key: make_source(src) for key, src in sources.items()}
+    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms))
+    chapters, states = [], {}
+    for raw in raw_chapters:
+        chapter, state = convert_chapter(raw, converter)
+        chapters.append(chapter)
+        states[raw.slug] = state
+    glossary = tuple(sorted((make_term(t, converter, states) for t in terms), key=lambda t: t.term.lower()))
+    source_list = tuple(sorted((with_uses(s, states) for s in bare_sources.values()), key=lambda s: s.sort_key))
+    for term in glossary:
+        if not term.uses:
+            problems.warn(root / "glossary.yaml", next(t["line"] for t in terms if t["id"] == term.id),
+                          f"glossary term '{term.term}' is never used in a chapter")
+    for src in source_list:
+        if not src.uses:
+            problems.warn(sources[src.id]["_path"], sources[src.id]["_line"], f"source '{src.id}' is never cited")
+    scratch = DocumentState("front")
+    return Guide(
+        root=root, title=config["title"], subtitle=config["subtitle"], authors=config["authors"],
+        language=config["language"], date=config["date"], edition=config["edition"], paper=config["paper"],
+        slug=config["slug"], description=config["description"], keywords=config["keywords"],
+        content_note=converter.convert(config["content_note"], scratch, autolink=False),
+        teacher_guidance=converter.convert(config["teacher_guidance"], scratch, autolink=False),
+        handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
+        timeline=tuple(make_event(e, converter) for e in timeline),
+        people=tuple(Person(p["name"], p["hanzi"], p["pinyin"], converter.inline(p["role"], scratch),
+                            p["chapter"]) for p in people),
+        warnings=tuple(str(w) for w in problems.warnings),
+    )
+
+
+def make_source(src: dict) -> Source:
+    return Source(id=src["id"], type=str(src.get("type") or "book"), entry=cite.bibliography_entry(src),
+                  short=cite.short_note(src), sort_key=cite.sort_key(src))
+
+
+def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
+    uses = tuple(Use(slug, ref) for slug, st in states.items() for key, ref in st.source_uses if key == source.id)
+    return replace(source, uses=uses)
+
+
+def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -> Term:
+    uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
+                 if term_id == t["id"])
+    return Term(id=t["id"], term=t["term"], forms=tuple(t["forms"]),
+                definition=converter.inline(t["definition"], DocumentState("gloss")),
+                pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
+
+
+def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, DocumentState]:
+    state = DocumentState(prefix=raw.slug, chapter_number=raw.number)
+    body = converter.convert(raw.body, state)
+    meta = raw.meta
+    side = DocumentState(prefix=f"{raw.slug}-q")
+    questions = tuple(
+        Question(number=i, ask=converter.inline(str(q["ask"]), side), level=str(q.get("level") or "analysis"),
+                 answer=converter.convert(str(q.get("answer") or ""), side, autolink=False),
+                 lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
+        for i, q in enumerate(meta.get("questions") or [], 1))
+    excerpts = tuple(Excerpt(number, anchor, Markup(html)) for number, anchor, html in state.excerpts)
+    notes = tuple(Note(i, anchor, ref, html) for i, (anchor, ref, html) in enumerate(state.notes, 1))
+    term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
+    chapter = Chapter(
+        number=raw.number, slug=raw.slug, title=str(meta.get("title")).strip(),
+        objectives=tuple(converter.inline(str(o), side) for o in meta.get("objectives") or []),
+        teacher_notes=converter.convert(str(meta.get("teacher_notes") or ""), side, autolink=False),
+        questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
+        words=state.words, source_path=raw.path)
+    return chapter, state
+
+
+def make_event(e: dict, converter: Converter) -> Event:
+    parts = [int(p) for p in e["date"].split("-")]
+    return Event(date=e["date"], label=cite.format_date(parts), text=converter.inline(e["text"], DocumentState("tl")),
+                 chapter=e["chapter"])

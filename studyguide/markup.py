@@ -1,0 +1,314 @@
+"""Markdown -> HTML with the project's own extensions.
+
+A fresh `markdown.Markdown` is made per document. Extensions:
+
+* citations ``[@key, p. 4; @other]`` -> a note placeholder ``<span data-note="N">``;
+* explicit glossary marks ``[[form]]`` / ``[[shown text|term]]``;
+* automatic glossary linking: the first use of a term in each chapter, outside
+  headings, links, block quotations and code (a tree processor);
+* block quotations become numbered source excerpts;
+* raw HTML is reduced to a small allowlist of inline markup.
+
+References are validated with line numbers by `load.py` before conversion, so
+here unknown keys are simply left as text.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
+from markdown.treeprocessors import Treeprocessor
+from markupsafe import Markup, escape
+
+CITATION_RE = r"\[(@[^\[\]]+)\](?!\()"
+TERM_MARK_RE = r"\[\[([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
+CITE_ITEM_RE = re.compile(r"^\s*@([\w][\w:.#$%&\-+?<>~/]*)\s*(?:,\s*(.*?))?\s*$")
+SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
+
+
+def slugify(text: str) -> str:
+    text = text.lower().replace("’", "").replace("'", "")
+    return re.sub(r"[^\w]+", "-", text, flags=re.ASCII).strip("-") or "x"
+
+
+def parse_citation(inner: str) -> list[tuple[str, str]]:
+    """'@a, p. 4; @b' -> [('a', 'p. 4'), ('b', '')]; items that don't parse are dropped."""
+    items = []
+    for piece in inner.split(";"):
+        match = CITE_ITEM_RE.match(piece)
+        if match:
+            items.append((match.group(1), (match.group(2) or "").strip()))
+    return items
+
+
+class TermMatcher:
+    """Finds glossary forms in text: whole words, case-insensitive, longest form first."""
+
+    def __init__(self, forms: dict[str, str]):
+        self.forms = {self.normal(f): term_id for f, term_id in forms.items()}
+        ordered = sorted(self.forms, key=len, reverse=True)
+        alternatives = "|".join(re.escape(f).replace("'", "['’]") for f in ordered)
+        self.pattern = re.compile(rf"(?<![\w'’-])({alternatives})(?![\w-])", re.IGNORECASE) if ordered else None
+
+    @staticmethod
+    def normal(form: str) -> str:
+        return " ".join(form.replace("’", "'").lower().split())
+
+    def term_for(self, text: str) -> str | None:
+        return self.forms.get(self.normal(text))
+
+    def finditer(self, text: str):
+        if self.pattern is None:
+            return iter(())
+        return self.pattern.finditer(text)
+
+
+@dataclass
+class DocumentState:
+    """What converting one document found: notes, term uses, excerpts."""
+
+    prefix: str  # anchor prefix, e.g. the chapter slug
+    chapter_number: int = 0
+    notes: list[tuple[str, str, Markup]] = field(default_factory=list)  # (anchor, ref anchor, html)
+    source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
+    term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
+    excerpts: list[tuple[str, str, str]] = field(default_factory=list)  # (number, anchor, html)
+    words: int = 0
+
+    def linked_terms(self) -> set[str]:
+        return {t for t, _ in self.term_uses}
+
+
+class CitationProcessor(InlineProcessor):
+    def __init__(self, pattern, md, state: DocumentState, sources: dict):
+        super().__init__(pattern, md)
+        self.state, self.sources = state, sources
+
+    def handleMatch(self, m, data):
+        items = [(k, loc) for k, loc in parse_citation(m.group(1)) if k in self.sources]
+        if not items:
+            return None, None, None
+        number = len(self.state.notes) + 1
+        anchor = f"{self.state.prefix}-note-{number}"
+        ref = f"{self.state.prefix}-ref-{number}"
+        pieces = []
+        for key, locator in items:
+            src = self.sources[key]
+            piece = Markup('<a href="#{}">{}</a>').format(src.anchor, src.short)
+            if locator:
+                piece += escape(", " + locator)
+            pieces.append(piece)
+            self.state.source_uses.append((key, ref))
+        self.state.notes.append((anchor, ref, end_sentence(Markup("; ").join(pieces))))
+        el = etree.Element("span")
+        el.set("data-note", str(number))
+        return el, m.start(0), m.end(0)
+
+
+def end_sentence(html: Markup) -> Markup:
+    """Close a note with a full stop, inside a closing quotation mark (Chicago style)."""
+    text = str(html)
+    if text.endswith("”"):
+        return Markup(text[:-1] + ("" if text[:-1].endswith((".", "?", "!")) else ".") + "”")
+    return Markup(text if text.endswith((".", "?", "!")) else text + ".")
+
+
+class TermMarkProcessor(InlineProcessor):
+    def __init__(self, pattern, md, state: DocumentState, matcher: TermMatcher, term_ids: set[str]):
+        super().__init__(pattern, md)
+        self.state, self.matcher, self.term_ids = state, matcher, term_ids
+
+    def handleMatch(self, m, data):
+        shown, target = m.group(1).strip(), (m.group(2) or m.group(1)).strip()
+        term_id = self.matcher.term_for(target) or (target if target in self.term_ids else None)
+        if term_id is None:
+            term_id = slugify(target) if slugify(target) in self.term_ids else None
+        if term_id is None:
+            return None, None, None
+        return term_link(self.state, term_id, shown), m.start(0), m.end(0)
+
+
+def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
+    anchor = f"{state.prefix}-use-{term_id}-{len(state.term_uses) + 1}"
+    el = etree.Element("a")
+    el.set("class", "term")
+    el.set("href", f"#term-{term_id}")
+    el.set("id", anchor)
+    el.text = text
+    state.term_uses.append((term_id, anchor))
+    return el
+
+
+class GlossaryLinker(Treeprocessor):
+    """Links the first use of each term in the document (a tree processor)."""
+
+    def __init__(self, md, state: DocumentState, matcher: TermMatcher):
+        super().__init__(md)
+        self.state, self.matcher = state, matcher
+
+    def run(self, root):
+        self.done = self.state.linked_terms()
+        self._walk(root)
+
+    def _walk(self, el):
+        if el.tag in SKIP_TAGS or el.get("data-note") is not None:
+            return
+        if el.text:
+            el.text = self._link_in(el, 0, el.text)
+        for child in list(el):
+            self._walk(child)
+            if child.tail:
+                index = list(el).index(child) + 1
+                child.tail = self._link_in(el, index, child.tail)
+
+    def _link_in(self, parent, index: int, text: str) -> str:
+        """Link each term's first use in `text`: insert the links into `parent` at `index`
+        and return the text that stays before them."""
+        links, head, pos = [], text, 0
+        for match in self.matcher.finditer(text):
+            term_id = self.matcher.term_for(match.group(1))
+            if term_id in self.done:
+                continue
+            self.done.add(term_id)
+            before = text[pos:match.start()]
+            if links:
+                links[-1].tail = before
+            else:
+                head = before
+            links.append(term_link(self.state, term_id, match.group(1)))
+            pos = match.end()
+        if links:
+            links[-1].tail = text[pos:]
+            for offset, link in enumerate(links):
+                parent.insert(index + offset, link)
+        return head
+
+
+class ExcerptNumberer(Treeprocessor):
+    """Numbers top-level block quotations as source excerpts; sets section ids; counts words."""
+
+    def __init__(self, md, state: DocumentState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        count = 0
+        for el in root:
+            if el.tag == "blockquote":
+                count += 1
+                number = f"{self.state.chapter_number}.{count}"
+                anchor = f"{self.state.prefix}-excerpt-{count}"
+                el.set("class", "excerpt")
+                el.set("id", anchor)
+                label = etree.Element("p")
+                label.set("class", "excerpt-label")
+                label.text = f"Excerpt {number}"
+                el.insert(0, label)
+                self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode")))
+            elif el.tag in ("h2", "h3", "h4") and not el.get("id"):
+                el.set("id", f"{self.state.prefix}-{slugify(''.join(el.itertext()))}")
+        self.state.words = sum(len("".join(el.itertext()).split()) for el in root
+                               if el.tag not in ("blockquote", "pre", "h2", "h3", "h4"))
+
+
+class RawHtmlSanitizer(Postprocessor):
+    """Reduces raw HTML blocks to an allowlist before they are put back in the output."""
+
+    def run(self, text):
+        stash = self.md.htmlStash.rawHtmlBlocks
+        for i, block in enumerate(stash):
+            stash[i] = sanitize_html(str(block))
+        return text
+
+
+ALLOWED_TAGS = {"span", "em", "strong", "i", "b", "sub", "sup", "abbr", "br", "small", "cite",
+                "q", "mark", "s", "u", "kbd", "code", "p", "div", "ul", "ol", "li", "dl", "dt", "dd"}
+ALLOWED_ATTRS = {"lang", "class", "title", "dir"}
+DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
+VOID = {"br"}
+
+
+class _Cleaner(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.dropping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in DROP_WITH_CONTENT:
+            self.dropping += 1
+            return
+        if self.dropping or tag not in ALLOWED_TAGS:
+            return
+        kept = "".join(f' {k}="{escape(v or "")}"' for k, v in attrs if k in ALLOWED_ATTRS)
+        self.out.append(f"<{tag}{kept}{' /' if tag in VOID else ''}>")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag in VOID and not self.dropping:
+            self.out.append("<br />")
+
+    def handle_endtag(self, tag):
+        if tag in DROP_WITH_CONTENT:
+            self.dropping = max(0, self.dropping - 1)
+            return
+        if not self.dropping and tag in ALLOWED_TAGS and tag not in VOID:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.dropping:
+            self.out.append(str(escape(data)))
+
+
+def sanitize_html(html: str) -> str:
+    cleaner = _Cleaner()
+    cleaner.feed(html)
+    cleaner.close()
+    return "".join(cleaner.out)
+
+
+class StudyGuideExtension(Extension):
+    def __init__(self, state: DocumentState, sources: dict, matcher: TermMatcher, term_ids: set[str],
+                 autolink: bool):
+        super().__init__()
+        self.state, self.sources, self.matcher = state, sources, matcher
+        self.term_ids, self.autolink = term_ids, autolink
+
+    def extendMarkdown(self, md):
+        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, self.state, self.sources), "citation", 175)
+        md.inlinePatterns.register(
+            TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
+        if self.autolink:
+            md.treeprocessors.register(GlossaryLinker(md, self.state, self.matcher), "glossary", 5)
+        md.treeprocessors.register(ExcerptNumberer(md, self.state), "excerpts", 4)
+        md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
+
+
+@dataclass(frozen=True)
+class Converter:
+    """Everything Markdown conversion needs from the rest of the guide."""
+
+    sources: dict  # id -> model.Source (for short note forms)
+    matcher: TermMatcher
+    term_ids: frozenset
+
+    def convert(self, text: str, state: DocumentState, autolink: bool = True) -> Markup:
+        text = re.sub(r"[ \t]+(?=\[@)", "", text)  # a note call sits right after the word
+        md = markdown.Markdown(
+            extensions=["tables", "sane_lists",
+                        StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink)],
+            output_format="xhtml",
+        )
+        return Markup(md.convert(text))
+
+    def inline(self, text: str, state: DocumentState) -> Markup:
+        """Convert a short piece (a question, an objective) and drop the surrounding <p>."""
+        html = str(self.convert(text, state, autolink=False)).strip()
+        if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+            html = html[3:-4]
+        return Markup(html)

@@ -1,0 +1,153 @@
+"""The frozen model every renderer takes. Built once by `load.load_guide`.
+
+HTML fragments in the model are already converted from Markdown and sanitised
+(`markupsafe.Markup`). Chapter bodies carry two kinds of placeholders that the
+renderers fill per medium:
+
+* ``<span data-note="N"></span>`` — citation note N of the chapter
+  (a footnote in print, a note reference in the e-book);
+* links to ``#id`` anchors that the EPUB writer maps to the file holding them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+LEVELS = ("recall", "analysis", "evaluation", "document")
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place in a chapter that links to a term or cites a source."""
+
+    chapter: str  # chapter slug
+    anchor: str  # id of the element at that place
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    term: str
+    forms: tuple[str, ...]
+    definition: Markup
+    pinyin: str
+    hanzi: str
+    uses: tuple[Use, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return f"term-{self.id}"
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    type: str
+    entry: Markup  # the source-list entry, Chicago style
+    short: Markup  # the short form used in notes
+    sort_key: str
+    uses: tuple[Use, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return f"src-{self.id}"
+
+
+@dataclass(frozen=True)
+class Note:
+    number: int
+    anchor: str  # id of the note itself
+    ref_anchor: str  # id of the call in the text
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    number: str  # "1.2"
+    anchor: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Question:
+    number: int
+    ask: Markup
+    level: str
+    answer: Markup
+    lines: int
+
+
+@dataclass(frozen=True)
+class Chapter:
+    number: int
+    slug: str
+    title: str
+    objectives: tuple[Markup, ...]
+    teacher_notes: Markup
+    questions: tuple[Question, ...]
+    body: Markup
+    notes: tuple[Note, ...]
+    excerpts: tuple[Excerpt, ...]
+    term_ids: tuple[str, ...]  # glossary terms the chapter uses, in order of first use
+    words: int
+    source_path: Path
+
+    @property
+    def anchor(self) -> str:
+        return f"ch-{self.slug}"
+
+
+@dataclass(frozen=True)
+class Event:
+    date: str  # YYYY, YYYY-MM or YYYY-MM-DD
+    label: str  # the date as readers see it
+    text: Markup
+    chapter: str  # slug or ""
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    hanzi: str
+    pinyin: str
+    role: Markup
+    chapter: str
+
+
+@dataclass(frozen=True)
+class HandoutSettings:
+    page_budget: int = 2
+    answer_lines: int = 4
+
+
+@dataclass(frozen=True)
+class Guide:
+    root: Path
+    title: str
+    subtitle: str
+    authors: tuple[str, ...]
+    language: str
+    date: dt.date
+    edition: str
+    paper: str
+    slug: str
+    description: str
+    keywords: tuple[str, ...]
+    content_note: Markup
+    teacher_guidance: Markup
+    handouts: HandoutSettings
+    chapters: tuple[Chapter, ...]
+    glossary: tuple[Term, ...]  # alphabetical
+    sources: tuple[Source, ...]  # in source-list order
+    timeline: tuple[Event, ...]
+    people: tuple[Person, ...]
+    warnings: tuple[str, ...] = field(default=())
+
+    def chapter(self, slug: str) -> Chapter:
+        return next(c for c in self.chapters if c.slug == slug)
+
+    def term(self, term_id: str) -> Term:
+        return next(t for t in self.glossary if t.id == term_id)

@@ -1,0 +1,88 @@
+"""HTML through Jinja templates: the print book, and the documents of the e-book.
+
+An edition (student | teacher) and a medium (print | ebook) are parameters of
+rendering, not separate code paths.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from .model import Chapter, Guide
+
+PROJECT = Path(__file__).resolve().parent.parent
+TEMPLATES = PROJECT / "templates"
+STYLES = PROJECT / "styles"
+NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"></span>')
+PAPER_SIZES = {"a4": ("A4", "297mm"), "letter": ("letter", "279.4mm")}
+
+
+@dataclass(frozen=True)
+class Options:
+    edition: str = "student"  # student | teacher
+    paper: str = "a4"  # a4 | letter
+    profile: str = "standard"  # standard | large
+
+    @property
+    def teacher(self) -> bool:
+        return self.edition == "teacher"
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["notes_in_body"] = notes_in_body
+    env.filters["roman"] = lambda n: ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][n]
+    return env
+
+
+def notes_in_body(chapter: Chapter, medium: str) -> Markup:
+    """Fill the chapter's note placeholders: footnotes in print, note references in the e-book."""
+    notes = {str(n.number): n for n in chapter.notes}
+
+    def print_note(match: re.Match) -> str:
+        note = notes[match.group(1)]
+        return f'<span class="footnote" id="{note.ref_anchor}">{note.html}</span>'
+
+    def ebook_note(match: re.Match) -> str:
+        note = notes[match.group(1)]
+        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{note.ref_anchor}" '
+                f'href="#{note.anchor}">{note.number}</a>')
+
+    return Markup(NOTE_PLACEHOLDER.sub(print_note if medium == "print" else ebook_note, str(chapter.body)))
+
+
+def stylesheet(name: str) -> str:
+    return (STYLES / name).read_text(encoding="utf-8")
+
+
+def print_css(options: Options) -> str:
+    size, height = PAPER_SIZES[options.paper]
+    css = [stylesheet("print.css"), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
+    if options.profile == "large":
+        css.append(stylesheet("large-print.css"))
+    return "\n".join(css)
+
+
+def render_print(guide: Guide, options: Options) -> str:
+    """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
+    return environment().get_template("print/book.html.j2").render(
+        guide=guide, options=options, medium="print", css=Markup(print_css(options)),
+        created=guide.date.isoformat())
+
+
+def render_ebook_document(template: str, guide: Guide, options: Options, title: str, **context) -> str:
+    return environment().get_template(template).render(
+        guide=guide, options=options, medium="ebook", title=title, **context)

@@ -1,0 +1,96 @@
+"""YAML reading that remembers the line of every mapping and value, for error messages."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from .errors import Problems
+
+
+class Mapping(dict):
+    """A YAML mapping that knows its own line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class Sequence(list):
+    line: int = 0
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    line_offset = 0
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Mapping:
+    loader.flatten_mapping(node)
+    result = Mapping()
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (dt.date, int, float, bool)) or key is None:
+            key = str(key)
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = key_node.start_mark.line + 1 + loader.line_offset
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Sequence:
+    result = Sequence(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1 + loader.line_offset
+    result.item_lines = [child.start_mark.line + 1 + loader.line_offset for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1):
+    """Parse YAML text; on a syntax error record `path:line` and return None."""
+    loader = _LineLoader(text)
+    loader.line_offset = first_line - 1
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else first_line
+        what = exc.problem or "malformed YAML"
+        problems.error(path, line, f"invalid YAML: {what}")
+    except yaml.YAMLError as exc:
+        problems.error(path, first_line, f"invalid YAML: {exc}")
+    finally:
+        loader.dispose()
+    return None
+
+
+def read_text(path: Path, problems: Problems) -> str | None:
+    """Read a UTF-8 file, recording a clear error instead of raising."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        problems.error(path, None, "file not found")
+        return None
+    except OSError as exc:
+        problems.error(path, None, f"cannot read file: {exc.strerror}")
+        return None
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.error(path, line, "not valid UTF-8 text (save the file as UTF-8)")
+        return None
+
+
+def read_yaml(path: Path, problems: Problems):
+    text = read_text(path, problems)
+    if text is None:
+        return None
+    return parse_yaml(text, path, problems)
