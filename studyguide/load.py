@@ -475,8 +475,9 @@ def make_source(src: dict) -> Source:
 
 
 def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
-    uses = tuple(Use(slug, ref) for slug, st in states.items() for key, ref in st.source_uses if key == source.id)
-    return replace(source, uses=uses)
+    """The first citation of the source in each chapter: the places the source list links back to."""
+    firsts = {slug: next((ref for key, ref in st.source_uses if key == source.id), None) for slug, st in states.items()}
+    return replace(source, uses=tuple(Use(slug, ref) for slug, ref in firsts.items() if ref))
 
 
 def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -> Term:

@@ -114,9 +114,11 @@ class CitationProcessor(InlineProcessor):
 def end_sentence(html: Markup) -> Markup:
     """Close a note with a full stop, inside a closing quotation mark (Chicago style)."""
     text = str(html)
-    if text.endswith("”"):
-        return Markup(text[:-1] + ("" if text[:-1].endswith((".", "?", "!")) else ".") + "”")
-    return Markup(text if text.endswith((".", "?", "!")) else text + ".")
+    closing = next((end for end in ("”</a>", "”") if text.endswith(end)), "")
+    body = text[: len(text) - len(closing)] if closing else text
+    if not body.endswith((".", "?", "!")):
+        body += "."
+    return Markup(body + closing)
 
 
 class TermMarkProcessor(InlineProcessor):

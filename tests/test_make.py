@@ -1,0 +1,48 @@
+"""The Makefile: real file dependencies, other guides, paper changes trigger rebuilds."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pikepdf
+
+from conftest import FIXTURES, ROOT
+
+
+def make(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    return subprocess.run(["make", "--no-print-directory", *args], cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+def test_second_run_has_nothing_to_do_and_paper_change_rebuilds(tmp_path):
+    guide = f"GUIDE={FIXTURES / 'minimal'}"
+    out = f"OUT={tmp_path}"
+    first = make(guide, out, "pdf", "epub")
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "rivers.pdf").exists() and (tmp_path / "rivers.epub").exists()
+
+    again = make(guide, out, "pdf", "epub")
+    assert again.returncode == 0
+    assert "Nothing to be done for 'pdf'" in again.stdout
+    assert "Nothing to be done for 'epub'" in again.stdout
+
+    a4 = make(guide, out, "PAPER=a4", "pdf")
+    assert a4.returncode == 0 and "build.py pdf" in a4.stdout
+    with pikepdf.open(tmp_path / "rivers.pdf") as pdf:
+        assert round(float(pdf.pages[0].mediabox[2])) == 595
+    assert "Nothing to be done" in make(guide, out, "PAPER=a4", "pdf").stdout
+    assert "Nothing to be done for 'epub'" in make(guide, out, "PAPER=a4", "epub").stdout
+
+
+def test_parallel_build_is_safe(tmp_path):
+    result = make(f"GUIDE={FIXTURES / 'minimal'}", f"OUT={tmp_path}", "-j2", "pdf", "epub", "html")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "rivers.epub", "rivers.html", "rivers.pdf"]
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_help_lists_targets():
+    result = make("help")
+    for target in ("pdf", "epub", "html", "all", "test", "check", "clean"):
+        assert f"make {target}" in result.stdout

@@ -1,0 +1,90 @@
+"""The PDF, checked by structure: pages, outline, metadata, text, page references."""
+from __future__ import annotations
+
+import re
+
+import pikepdf
+import pytest
+
+from conftest import pdf_text
+
+
+def outline_titles(path) -> list[tuple[int, str]]:
+    with pikepdf.open(path) as pdf:
+        found = []
+
+        def walk(items, depth):
+            for item in items:
+                found.append((depth, item.title))
+                walk(item.children, depth + 1)
+
+        with pdf.open_outline() as outline:
+            walk(outline.root, 0)
+    return found
+
+
+def test_paper_size_from_guide_config(minimal):
+    with pikepdf.open(minimal.pdf) as pdf:
+        box = [float(v) for v in pdf.pages[0].mediabox]
+    assert box[2:] == pytest.approx([612, 792], abs=1)  # the fixture asks for letter
+
+
+def test_outline_has_chapters_and_back_matter(minimal):
+    titles = [t for _, t in outline_titles(minimal.pdf)]
+    for expected in ("Contents", "Chapter 1 The Danube", "Chapter 2 The Rhine", "Discussion questions",
+                     "Glossary", "Sources"):
+        assert expected in titles, titles
+    assert len(titles) >= 5
+
+
+def test_document_metadata(minimal):
+    with pikepdf.open(minimal.pdf) as pdf:
+        info = pdf.docinfo
+        assert str(info["/Title"]) == "Rivers of Europe"
+        assert str(info["/Author"]) == "Test Author"
+        assert str(info["/Subject"]).startswith("A two-chapter guide")
+        assert "rivers" in str(info["/Keywords"])
+        assert str(pdf.Root.Lang) == "en"
+        assert "/StructTreeRoot" in pdf.Root
+
+
+def test_table_of_contents_has_page_numbers(minimal):
+    text = pdf_text(minimal.pdf, 3, 3)
+    assert "Contents" in text
+    chapter_line = next(line for line in text.splitlines() if "The Danube" in line)
+    page = int(re.search(r"(\d+)\s*$", chapter_line).group(1))
+    assert "The Danube" in pdf_text(minimal.pdf, page, page)
+
+
+def test_text_holds_chapters_questions_glossary_sources(minimal):
+    text = minimal.pdf_text()
+    for expected in ("The Danube is a long river", "Where does the Danube rise?", "Glossary",
+                     "A river that flows into a larger river.", "Smith, Anna. Rivers: A History. London: River Press, 2001."):
+        assert expected in " ".join(text.split()), expected
+
+
+def test_footnotes_hold_short_citations(minimal):
+    text = " ".join(pdf_text(minimal.pdf, 4, 4).split())
+    assert "1. Smith, Rivers, p. 4." in text
+    assert "2. Jones, “The River of Nations”; Smith, Rivers, pp. 7–9." in text
+
+
+def test_glossary_lists_the_pages_of_each_use(minimal):
+    text = " ".join(minimal.pdf_text().split())
+    chapter_pages = {}
+    for page in (4, 5):
+        chapter_pages[page] = pdf_text(minimal.pdf, page, page)
+    assert "tributaries" in chapter_pages[4] and "Tributaries" in chapter_pages[5]
+    assert re.search(r"A river that flows into a larger river\. Used on pp\. 4, 5", text)
+    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 4", text)
+    assert "Cited on pp. 4, 5" in text  # the first citation in each chapter
+
+
+def test_running_head_shows_chapter_title_but_not_on_its_first_page(minimal):
+    first_page_of_glossary = pdf_text(minimal.pdf, 8, 8)
+    assert first_page_of_glossary.strip().startswith("Glossary")
+
+
+def test_student_edition_has_no_teacher_material(minimal):
+    text = minimal.pdf_text()
+    assert "TEACHER-ONLY" not in text
