@@ -71,6 +71,9 @@ def stylesheet(name: str) -> str:
 def print_css(options: Options) -> str:
     size, height = PAPER_SIZES[options.paper]
     css = [stylesheet("print.css"), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
+    if options.teacher:
+        css.append('@page { @top-right { content: "Teacher edition"; font: italic 8.5pt "Lato", sans-serif; '
+                   'vertical-align: bottom; padding-bottom: 4mm; } }\n@page cover { @top-right { content: none; } }')
     if options.profile == "large":
         css.append(stylesheet("large-print.css"))
     return "\n".join(css)

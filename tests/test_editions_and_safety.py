@@ -1,0 +1,88 @@
+"""Teacher edition, no leaks into student copies, reproducible bytes, no lost output."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from conftest import FIXTURES, ROOT, build_all, pdf_text, run_build
+from studyguide.render import Options
+
+TEACHER_MARKERS = ("TEACHER-ONLY-GUIDANCE", "TEACHER-ONLY-NOTE", "TEACHER-ONLY-ANSWER-1", "TEACHER-ONLY-ANSWER-3")
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory):
+    return build_all(FIXTURES / "minimal", tmp_path_factory.mktemp("teacher"), Options(edition="teacher"))
+
+
+def epub_text(path) -> str:
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith((".xhtml", ".opf", ".ncx")))
+
+
+def test_teacher_edition_holds_answers_notes_and_guidance(teacher):
+    text = " ".join(pdf_text(teacher.pdf).split())
+    for marker in TEACHER_MARKERS:
+        assert marker in text, marker
+    assert "teacher edition" in pdf_text(teacher.pdf, 1, 1).lower()
+    assert "Teacher edition" in pdf_text(teacher.pdf, 5, 5)  # in the running head of a chapter page
+    assert all(marker in epub_text(teacher.epub) for marker in TEACHER_MARKERS)
+    assert teacher.pdf.name == "rivers-teacher.pdf"
+
+
+def test_student_outputs_never_hold_teacher_material(minimal):
+    texts = {"pdf": pdf_text(minimal.pdf), "epub": epub_text(minimal.epub), "html": minimal.html.read_text()}
+    for kind, text in texts.items():
+        leaked = [m for m in ("TEACHER-ONLY",) if m in text]
+        assert not leaked, f"teacher-only text in the student {kind}"
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_same_input_gives_identical_bytes(tmp_path):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "all", "--guide", str(FIXTURES / "minimal"),
+                                 "--out", str(out)], env=env, capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        digests.append((sha256(out / "rivers.pdf"), sha256(out / "rivers.epub")))
+    assert digests[0] == digests[1]
+
+
+def test_failed_build_leaves_last_good_outputs_untouched(tmp_path):
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", guide)
+    out = tmp_path / "out"
+    assert run_build("all", "--guide", str(guide), "--out", str(out)).returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    (guide / "sources.yaml").write_text("- id: [broken\n")
+    result = run_build("all", "--guide", str(guide), "--out", str(out))
+    assert result.returncode == 1
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_build_killed_during_layout_leaves_previous_pdf(tmp_path):
+    out = tmp_path / "out"
+    assert run_build("pdf", "--guide", str(ROOT / "tests/fixtures/minimal"), "--out", str(out)).returncode == 0
+    good = (out / "rivers.pdf").read_bytes()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--guide",
+                             str(FIXTURES / "minimal"), "--out", str(out), "--paper", "a4"],
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stderr.readline()  # "laying out ..." is printed just before layout starts
+    assert "laying out" in line
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (out / "rivers.pdf").read_bytes() == good
