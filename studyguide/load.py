@@ -483,8 +483,10 @@ def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
 def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -> Term:
     uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
                  if term_id == t["id"])
+    first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“‘(])", t["definition"].strip(), maxsplit=1)[0]
     return Term(id=t["id"], term=t["term"], forms=tuple(t["forms"]),
                 definition=converter.inline(t["definition"], DocumentState("gloss")),
+                short=converter.inline(first_sentence, DocumentState("gloss")),
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
 
 

@@ -33,6 +33,7 @@ class Term:
     term: str
     forms: tuple[str, ...]
     definition: Markup
+    short: Markup  # the definition's first sentence, for key-terms boxes and handouts
     pinyin: str
     hanzi: str
     uses: tuple[Use, ...] = ()

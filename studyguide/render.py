@@ -54,7 +54,7 @@ def notes_in_body(chapter: Chapter, medium: str) -> Markup:
 
     def print_note(match: re.Match) -> str:
         note = notes[match.group(1)]
-        return f'<span class="footnote" id="{note.ref_anchor}">{note.html}</span>'
+        return f'<a class="note-anchor" id="{note.ref_anchor}"></a><span class="footnote">{note.html}</span>'
 
     def ebook_note(match: re.Match) -> str:
         note = notes[match.group(1)]

@@ -24,7 +24,7 @@ def convert(text: str) -> tuple[str, DocumentState]:
 
 
 def linked(html: str) -> list[str]:
-    return re.findall(r'<a class="term" href="#term-([^"]+)"[^>]*>([^<]+)</a>', html)
+    return re.findall(r'<a class="term"[^>]*? href="#term-([^"]+)"[^>]*>([^<]+)</a>', html)
 
 
 def test_first_use_only_is_linked():
