@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import mimetypes
 import re
 import uuid
 import zipfile
@@ -129,6 +130,10 @@ def build_book(guide: Guide, options: Options, modified: dt.datetime) -> epub.Ep
                           content=render_ebook_document("epub/cover.xhtml.j2", guide, options, "Cover").encode())
     book.add_item(cover)
 
+    for image in dict.fromkeys(i for chapter in guide.chapters for i in chapter.images):
+        media_type = mimetypes.guess_type(image)[0] or "application/octet-stream"
+        book.add_item(epub.EpubItem(uid=f"img-{len(book.items)}", file_name=image, media_type=media_type,
+                                    content=(guide.root / image).read_bytes()))
     docs = build_documents(guide, options)
     items = []
     for i, d in enumerate(docs):

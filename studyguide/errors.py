@@ -38,6 +38,9 @@ class Problems:
     def warn(self, path: Path, line: int | None, message: str) -> None:
         self.items.append(Problem(path, line, message, warning=True))
 
+    def has_error_for(self, path: Path) -> bool:
+        return any(p.path == path and not p.warning for p in self.items)
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if not p.warning]

@@ -63,10 +63,9 @@ def load_guide(root: Path) -> Guide:
 
 def load_config(path: Path, problems: Problems) -> dict:
     data = read_yaml(path, problems)
-    if data is None:
-        return {}
     if not isinstance(data, Mapping):
-        problems.error(path, 1, "guide.yaml must be a mapping of settings (title: …)")
+        if not problems.has_error_for(path):
+            problems.error(path, 1, "guide.yaml must be a mapping of settings (title: …, language: …)")
         return {}
     config = {}
     for key in ("title", "language"):
@@ -374,7 +373,7 @@ def check_images(line: str, path: Path, number: int, root: Path, problems: Probl
         if re.match(r"^[a-z]+:", target):
             problems.error(path, number, f"image '{target}': only files inside the guide may be used")
             continue
-        file = (path.parent / target).resolve()
+        file = (root / target).resolve()  # image paths are relative to the guide directory
         if not file.is_relative_to(root.resolve()):
             problems.error(path, number, f"image '{target}' is outside the guide directory")
         elif not file.is_file():
@@ -508,7 +507,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
         objectives=tuple(converter.inline(str(o), side) for o in meta.get("objectives") or []),
         teacher_notes=converter.convert(str(meta.get("teacher_notes") or ""), side, autolink=False),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
-        words=state.words, source_path=raw.path)
+        words=state.words, images=tuple(dict.fromkeys(state.images)), source_path=raw.path)
     return chapter, state
 
 

@@ -80,6 +80,7 @@ class DocumentState:
     term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
     excerpts: list[tuple[str, str, str]] = field(default_factory=list)  # (number, anchor, html)
     words: int = 0
+    images: list[str] = field(default_factory=list)  # paths relative to the guide directory
 
     def linked_terms(self) -> set[str]:
         return {t for t, _ in self.term_uses}
@@ -201,6 +202,11 @@ class ExcerptNumberer(Treeprocessor):
         self.state = state
 
     def run(self, root):
+        for img in root.iter("img"):
+            self.state.images.append(img.get("src", ""))
+            if img.get("alt", "").strip().lower() == "decorative":
+                img.set("alt", "")
+                img.set("role", "presentation")
         count = 0
         for el in root:
             if el.tag == "blockquote":

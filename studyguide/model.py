@@ -94,6 +94,7 @@ class Chapter:
     excerpts: tuple[Excerpt, ...]
     term_ids: tuple[str, ...]  # glossary terms the chapter uses, in order of first use
     words: int
+    images: tuple[str, ...]  # image paths relative to the guide directory
     source_path: Path
 
     @property

@@ -55,7 +55,12 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _co
 
 def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1):
     """Parse YAML text; on a syntax error record `path:line` and return None."""
-    loader = _LineLoader(text)
+    try:
+        loader = _LineLoader(text)
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + first_line
+        problems.error(path, line, f"invalid YAML: character {exc.character!r} is not allowed in a text file")
+        return None
     loader.line_offset = first_line - 1
     try:
         return loader.get_single_data()
@@ -64,6 +69,9 @@ def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1):
         line = mark.line + first_line if mark else first_line
         what = exc.problem or "malformed YAML"
         problems.error(path, line, f"invalid YAML: {what}")
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + first_line
+        problems.error(path, line, f"invalid YAML: character {exc.character!r} is not allowed in a text file")
     except yaml.YAMLError as exc:
         problems.error(path, first_line, f"invalid YAML: {exc}")
     finally:

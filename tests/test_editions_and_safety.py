@@ -86,3 +86,24 @@ def test_build_killed_during_layout_leaves_previous_pdf(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert (out / "rivers.pdf").read_bytes() == good
+
+
+def test_images_reach_both_outputs(minimal):
+    listing = subprocess.run(["pdfimages", "-list", str(minimal.pdf)], capture_output=True, text=True).stdout
+    assert len(listing.strip().splitlines()) == 3  # header, rule, one image
+    with zipfile.ZipFile(minimal.epub) as z:
+        assert "EPUB/images/river.png" in z.namelist()
+        chapter = z.read("EPUB/02-rhine.xhtml").decode()
+    assert '<img alt="A line sketch of the Rhine' in chapter and 'src="images/river.png"' in chapter
+
+
+def test_script_in_a_chapter_never_reaches_the_epub(tmp_path):
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", guide)
+    path = guide / "chapters" / "02-rhine.md"
+    path.write_text(path.read_text() + '\n<div onclick="steal()">Hi<script>steal()</script>'
+                    '<iframe src="https://example.com"></iframe></div>\n')
+    result = run_build("epub", "--guide", str(guide), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0 and "unsafe HTML" in result.stderr
+    text = epub_text(tmp_path / "out" / "rivers.epub")
+    assert "steal" not in text and "<script" not in text and "<iframe" not in text

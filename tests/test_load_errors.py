@@ -128,3 +128,23 @@ def test_unused_term_and_uncited_source_are_warnings(guide):
     assert any("sources.yaml:" in w and "'unused2000' is never cited" in w for w in loaded.warnings)
     result = run_build("check", "--guide", str(guide), "--strict")
     assert result.returncode == 1 and "never used" in result.stderr
+
+
+def test_symlink_pointing_out_of_the_guide_is_refused(guide, tmp_path):
+    secret = tmp_path / "secret.png"
+    secret.write_bytes((guide / "images" / "river.png").read_bytes())
+    (guide / "images" / "link.png").symlink_to(secret)
+    path = guide / "chapters" / "01-danube.md"
+    edit(path, "## The delta", "![A map](images/link.png)\n\n## The delta")
+    errors = errors_of(guide)
+    line = line_of(path, "images/link.png")
+    assert f"{path}:{line}: image 'images/link.png' is outside the guide directory" in errors
+
+
+def test_unsafe_html_is_reported_with_its_line(guide):
+    path = guide / "chapters" / "01-danube.md"
+    edit(path, "## The delta", '<script>alert("x")</script>\n\n## The delta')
+    loaded = load_guide(guide)
+    line = line_of(path, "<script>")
+    assert f"{path}:{line}: warning: unsafe HTML (script, frame, event attribute or javascript: URL) removed" in loaded.warnings
+    assert "alert" not in str(loaded.chapter("danube").body)
