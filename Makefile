@@ -10,14 +10,20 @@ PROFILE ?= standard
 VENV    := .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
+ACE     := node_modules/.installed
 
 SLUG := $(shell sed -n 's/^slug:[[:space:]]*["'\'']\{0,1\}\([a-z0-9-]*\).*/\1/p' $(GUIDE)/guide.yaml 2>/dev/null | head -n1)
 ifeq ($(SLUG),)
 SLUG := guide
 endif
 
-CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 GUIDE_FILES := $(shell find $(GUIDE) -type f ! -name '.*' 2>/dev/null)
+CHAPTERS    := $(wildcard $(GUIDE)/chapters/*.md)
+STEMS       := $(basename $(notdir $(CHAPTERS)))
+SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
+HANDOUTS    := $(STEMS:%=$(OUT)/handouts/%.pdf)
+KEYS        := $(STEMS:%=$(OUT)/handouts/teacher/%.pdf)
+CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 PRINT_CSS   := styles/print.css styles/large-print.css
 EPUB_CSS    := styles/epub.css
 
@@ -29,7 +35,7 @@ $(shell mkdir -p $(OUT) && [ "$$(cat $(OPTIONS_FILE) 2>/dev/null)" = "$(PRINT_OP
 
 BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
-.PHONY: help pdf epub html all test check clean setup
+.PHONY: help pdf epub html teacher handouts all test check clean setup
 .DEFAULT_GOAL := help
 
 help:
@@ -37,9 +43,11 @@ help:
 	@echo "  make pdf       build $(OUT)/$(SLUG).pdf (sets up .venv and system packages on first run)"
 	@echo "  make epub      build $(OUT)/$(SLUG).epub"
 	@echo "  make html      build $(OUT)/$(SLUG).html, the exact document WeasyPrint lays out"
-	@echo "  make all       pdf, epub and html"
+	@echo "  make teacher   build $(OUT)/$(SLUG)-teacher.pdf and .epub: the guide with answer guidance"
+	@echo "  make handouts  one PDF per lesson in $(OUT)/handouts/, all-handouts.pdf, answer keys in handouts/teacher/"
+	@echo "  make all       pdf, epub, html, teacher edition and handouts"
 	@echo "  make test      run the test suite"
-	@echo "  make check     validate content strictly (warnings fail), EPUBCheck the EPUB"
+	@echo "  make check     fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
 	@echo "  make clean     remove $(OUT)/"
 	@echo "Variables: GUIDE=dir (default content)  PAPER=a4|letter  PROFILE=standard|large  OUT=dir"
 
@@ -51,10 +59,18 @@ $(STAMP): requirements.txt tools/setup-system.sh
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
+# Ace by DAISY (accessibility checker) and the chromium it drives; `make check` needs it,
+# `make test` uses it when it can be installed and skips the Ace test otherwise.
+$(ACE): package-lock.json tools/setup-ace.sh
+	tools/setup-ace.sh
+	touch $@
+
 pdf: $(OUT)/$(SLUG).pdf
 epub: $(OUT)/$(SLUG).epub
 html: $(OUT)/$(SLUG).html
-all: pdf epub html
+teacher: $(OUT)/$(SLUG)-teacher.pdf $(OUT)/$(SLUG)-teacher.epub
+handouts: $(HANDOUTS) $(OUT)/handouts/all-handouts.pdf $(KEYS)
+all: pdf epub html teacher handouts
 
 $(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf $(BUILD_ARGS)
@@ -65,12 +81,30 @@ $(OUT)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STA
 $(OUT)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
 	$(PY) build.py epub $(BUILD_ARGS)
 
+$(OUT)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py pdf --edition teacher $(BUILD_ARGS)
+
+$(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
+	$(PY) build.py epub --edition teacher $(BUILD_ARGS)
+
+# A handout depends on its own chapter and the guide's shared files, not on other chapters.
+$(OUT)/handouts/%.pdf: $(GUIDE)/chapters/%.md $(SHARED) $(CODE) styles/handout.css $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py handouts --chapter $* $(BUILD_ARGS)
+
+$(OUT)/handouts/teacher/%.pdf: $(GUIDE)/chapters/%.md $(SHARED) $(CODE) styles/handout.css $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py handouts --edition teacher --chapter $* $(BUILD_ARGS)
+
+$(OUT)/handouts/all-handouts.pdf: $(HANDOUTS) | $(STAMP)
+	$(PY) build.py handouts --combine-only $(BUILD_ARGS)
+
 test: $(STAMP)
+	-@$(MAKE) --no-print-directory $(ACE) || echo "Ace by DAISY could not be installed: its test will be skipped"
 	$(PY) -m pytest -q
 
-check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub | $(STAMP)
+check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUTS) | $(STAMP) $(ACE)
 	$(PY) build.py check --guide $(GUIDE) --strict
-	$(PY) tools/check_outputs.py $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub
+	$(PY) tools/check_outputs.py $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUTS)
+	tools/ace_check.sh $(OUT)/$(SLUG).epub $(OUT)/ace
 
 clean:
 	rm -rf $(OUT)

@@ -5,6 +5,7 @@
     python build.py epub [--guide DIR] [--out DIR]
     python build.py html [--guide DIR] [--out DIR]
     python build.py all  [--guide DIR] [--out DIR]
+    python build.py handouts [--chapter 01-background ...] [--edition teacher] [--combine-only]
     python build.py check [--guide DIR]          # load and validate only; warnings fail
     python build.py new DIR                       # start a new guide from a scaffold
 
@@ -86,9 +87,35 @@ def build_epub(guide: Guide, options: Options, out: Path) -> Path:
     return target
 
 
+def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Namespace) -> None:
+    from studyguide.handouts import COMBINED, combine, handout_folder, handout_path, write_handout
+
+    by_stem = {c.source_path.stem: c for c in guide.chapters}
+    unknown = [s for s in args.chapter if s not in by_stem]
+    if unknown:
+        raise SystemExit(f"build.py: unknown chapter {', '.join(unknown)} (chapters: {', '.join(by_stem)})")
+    chosen = [by_stem[s] for s in args.chapter] or list(guide.chapters)
+    warnings = []
+    if not args.combine_only:
+        for chapter in chosen:
+            target = handout_path(out, chapter, options)
+            found = write_handout(guide, chapter, options, target)
+            for warning in found:
+                print(f"warning: {warning}", file=sys.stderr)
+            record_warnings(target, found)
+            warnings += found
+            progress(f"wrote {target}")
+    if not args.chapter:
+        target = handout_folder(out, options) / COMBINED
+        combine([handout_path(out, c, options) for c in guide.chapters], target)
+        progress(f"wrote {target}")
+    if args.strict and warnings:
+        raise ContentError([])
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="build.py", description="Build a study guide as PDF, EPUB or HTML.")
-    parser.add_argument("target", choices=["pdf", "epub", "html", "all", "check", "new"],
+    parser.add_argument("target", choices=["pdf", "epub", "html", "all", "handouts", "check", "new"],
                         help="what to build ('check' validates only; 'new' starts a guide in --guide)")
     parser.add_argument("directory", nargs="?", help="for 'new': the folder to create")
     parser.add_argument("--guide", default=str(HERE / "content"), help="guide directory (default: content/)")
@@ -97,6 +124,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: from guide.yaml)")
     parser.add_argument("--profile", choices=["standard", "large"], default="standard",
                         help="'large' sets body text at 16 pt for readers with low vision")
+    parser.add_argument("--chapter", action="append", default=[], metavar="STEM",
+                        help="handouts: only this chapter (its file name without .md); repeatable")
+    parser.add_argument("--combine-only", action="store_true",
+                        help="handouts: only join the existing handouts into all-handouts.pdf")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser.parse_args(argv)
@@ -124,6 +155,8 @@ def run(args: argparse.Namespace) -> int:
         build_pdf(guide, options, out, args.strict)
     if args.target in ("epub", "all"):
         build_epub(guide, options, out)
+    if args.target == "handouts":
+        build_handouts(guide, options, out, args)
     return 0
 
 

@@ -78,8 +78,11 @@ def _title(src: dict, short: bool = False) -> Markup:
     if short and not title.startswith("["):
         title = title.split(":")[0]
         words = title.split()
-        if len(words) > 5:
-            title = " ".join(words[:4]) + " …"
+        if len(words) > 5:  # Chicago short title: the first few key words, no ellipsis
+            words = words[:4]
+            while words[-1].lower() in {"a", "an", "and", "for", "in", "of", "on", "the", "to", "with"}:
+                words.pop()
+            title = " ".join(words)
     if title.startswith("["):
         return escape(title)  # a descriptive title: neither quoted nor italic
     if src.get("type", "book") in BOOK_TYPES:

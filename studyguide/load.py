@@ -500,7 +500,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
                  lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
         for i, q in enumerate(meta.get("questions") or [], 1))
     excerpts = tuple(Excerpt(number, anchor, Markup(html)) for number, anchor, html in state.excerpts)
-    notes = tuple(Note(i, anchor, ref, html) for i, (anchor, ref, html) in enumerate(state.notes, 1))
+    notes = tuple(Note(i, anchor, ref, html, keys) for i, (anchor, ref, html, keys) in enumerate(state.notes, 1))
     term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
     chapter = Chapter(
         number=raw.number, slug=raw.slug, title=str(meta.get("title")).strip(),

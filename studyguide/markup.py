@@ -75,7 +75,7 @@ class DocumentState:
 
     prefix: str  # anchor prefix, e.g. the chapter slug
     chapter_number: int = 0
-    notes: list[tuple[str, str, Markup]] = field(default_factory=list)  # (anchor, ref anchor, html)
+    notes: list[tuple[str, str, Markup, tuple]] = field(default_factory=list)  # (anchor, ref, html, source ids)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
     term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
     excerpts: list[tuple[str, str, str]] = field(default_factory=list)  # (number, anchor, html)
@@ -106,7 +106,7 @@ class CitationProcessor(InlineProcessor):
                 piece += escape(", " + locator)
             pieces.append(piece)
             self.state.source_uses.append((key, ref))
-        self.state.notes.append((anchor, ref, end_sentence(Markup("; ").join(pieces))))
+        self.state.notes.append((anchor, ref, end_sentence(Markup("; ").join(pieces)), tuple(k for k, _ in items)))
         el = etree.Element("span")
         el.set("data-note", str(number))
         return el, m.start(0), m.end(0)
@@ -142,6 +142,7 @@ def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
     el = etree.Element("a")
     el.set("class", "term")
     el.set("epub:type", "glossref")
+    el.set("role", "doc-glossref")
     el.set("href", f"#term-{term_id}")
     el.set("id", anchor)
     el.text = text

@@ -63,6 +63,7 @@ class Note:
     anchor: str  # id of the note itself
     ref_anchor: str  # id of the call in the text
     html: Markup
+    source_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The PDF study guide: the print HTML laid out by WeasyPrint as a tagged PDF/UA-1."""
+"""PDF output: HTML laid out by WeasyPrint as a tagged PDF/UA-1 (the guide, editions and handouts)."""
 from __future__ import annotations
 
 import logging
@@ -22,23 +22,32 @@ class WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def pdf_bytes(html: str, guide: Guide) -> tuple[bytes, list[str]]:
-    """Lay out `html`; return the PDF and WeasyPrint's warnings."""
-    import weasyprint  # imported here: it takes most of a second
+class Layout:
+    """One WeasyPrint layout of an HTML document, with the warnings it logged."""
 
-    collector = WarningCollector()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(collector)
-    try:
-        fetcher = SandboxFetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
-        document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/", url_fetcher=fetcher)
-        data = document.write_pdf(pdf_variant=PDF_VARIANT)
-    finally:
-        logger.removeHandler(collector)
-    return data, collector.messages
+    def __init__(self, html: str, guide: Guide):
+        import weasyprint  # imported here: it takes most of a second
+
+        collector = WarningCollector()
+        logger = logging.getLogger("weasyprint")
+        logger.addHandler(collector)
+        try:
+            fetcher = SandboxFetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
+            self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
+                                            url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+        finally:
+            logger.removeHandler(collector)
+        self.warnings = collector.messages
+
+    @property
+    def pages(self) -> int:
+        return len(self.document.pages)
+
+    def pdf(self) -> bytes:
+        return self.document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def write_pdf(guide: Guide, options: Options, target: Path) -> list[str]:
-    data, warnings = pdf_bytes(render_print(guide, options), guide)
-    atomic_write(target, data)
-    return warnings
+    layout = Layout(render_print(guide, options), guide)
+    atomic_write(target, layout.pdf())
+    return layout.warnings

@@ -18,7 +18,7 @@ from .model import Chapter, Guide
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
 STYLES = PROJECT / "styles"
-NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"></span>')
+NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"\s*(?:/>|></span>)')
 PAPER_SIZES = {"a4": ("A4", "297mm"), "letter": ("letter", "279.4mm")}
 
 
@@ -44,7 +44,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["notes_in_body"] = notes_in_body
-    env.filters["roman"] = lambda n: ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii"][n]
+    env.filters["handout_excerpt"] = handout_excerpt
+    env.filters["excerpt_sources"] = excerpt_sources
     return env
 
 
@@ -62,6 +63,23 @@ def notes_in_body(chapter: Chapter, medium: str) -> Markup:
                 f'href="#{note.anchor}">{note.number}</a>')
 
     return Markup(NOTE_PLACEHOLDER.sub(print_note if medium == "print" else ebook_note, str(chapter.body)))
+
+
+def handout_excerpt(html: Markup, chapter: Chapter) -> Markup:
+    """An excerpt for a handout: its citation spelled out in brackets, without links."""
+    notes = {str(n.number): n for n in chapter.notes}
+
+    def cited(match: re.Match) -> str:
+        return " (" + re.sub(r"</?a\b[^>]*>", "", str(notes[match.group(1)].html)).rstrip(".") + ")"
+
+    return Markup(NOTE_PLACEHOLDER.sub(cited, str(html)))
+
+
+def excerpt_sources(chapter: Chapter, guide: Guide) -> list:
+    """The sources the chapter's excerpts quote, in source-list order."""
+    numbers = {n for e in chapter.excerpts for n in NOTE_PLACEHOLDER.findall(str(e.html))}
+    keys = {k for n in chapter.notes if str(n.number) in numbers for k in n.source_ids}
+    return [s for s in guide.sources if s.id in keys]
 
 
 def stylesheet(name: str) -> str:
@@ -84,6 +102,21 @@ def render_print(guide: Guide, options: Options) -> str:
     return environment().get_template("print/book.html.j2").render(
         guide=guide, options=options, medium="print", css=Markup(print_css(options)),
         created=guide.date.isoformat())
+
+
+def handout_css(options: Options) -> str:
+    size, _ = PAPER_SIZES[options.paper]
+    css = [stylesheet("handout.css"), f"@page {{ size: {size}; }}"]
+    if options.profile == "large":
+        css.append(stylesheet("large-print.css"))
+    return "\n".join(css)
+
+
+def render_handout(guide: Guide, chapter: Chapter, options: Options, pad: bool = False) -> str:
+    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
+    return environment().get_template("handout/handout.html.j2").render(
+        guide=guide, chapter=chapter, options=options, medium="handout", pad=pad,
+        css=Markup(handout_css(options)), created=guide.date.isoformat())
 
 
 def render_ebook_document(template: str, guide: Guide, options: Options, title: str, **context) -> str:

@@ -46,3 +46,27 @@ def test_help_lists_targets():
     result = make("help")
     for target in ("pdf", "epub", "html", "all", "test", "check", "clean"):
         assert f"make {target}" in result.stdout
+
+
+def test_editing_one_chapter_rebuilds_only_what_depends_on_it(tmp_path):
+    import shutil
+
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", guide)
+    args = (f"GUIDE={guide}", f"OUT={tmp_path / 'out'}")
+    first = make(*args, "-j2", "all")
+    assert first.returncode == 0, first.stderr
+    out = tmp_path / "out"
+    for name in ("rivers.pdf", "rivers.epub", "rivers.html", "rivers-teacher.pdf", "rivers-teacher.epub",
+                 "handouts/01-danube.pdf", "handouts/02-rhine.pdf", "handouts/all-handouts.pdf",
+                 "handouts/teacher/01-danube.pdf", "handouts/teacher/02-rhine.pdf"):
+        assert (out / name).exists(), name
+    assert make(*args, "-q", "all").returncode == 0  # -q: exit 0 means everything is up to date
+
+    chapter = guide / "chapters" / "02-rhine.md"
+    chapter.write_text(chapter.read_text() + "\nOne more sentence about barges.\n")
+    second = make(*args, "all")
+    assert second.returncode == 0, second.stderr
+    commands = [line for line in second.stdout.splitlines() if "build.py" in line]
+    assert any("--chapter 02-rhine" in c for c in commands)
+    assert not any("--chapter 01-danube" in c for c in commands)

@@ -18,7 +18,7 @@ def check_pdf(path: Path) -> list[str]:
     sidecar = path.with_name(f".{path.name}.warnings")
     if not sidecar.exists():
         return [f"{path}: no layout record ({sidecar.name}); rebuild it with make"]
-    return [f"{path}: WeasyPrint: {line}" for line in sidecar.read_text().splitlines() if line.strip()]
+    return [f"{path}: layout: {line}" for line in sidecar.read_text().splitlines() if line.strip()]
 
 
 def main(paths: list[str]) -> int:

@@ -1,0 +1,53 @@
+"""Per-lesson handouts: one PDF per chapter, padded to an even page count, plus one combined print job."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from .files import atomic_write
+from .model import Chapter, Guide
+from .pdf import Layout
+from .render import Options, render_handout
+
+COMBINED = "all-handouts.pdf"
+
+
+def handout_folder(out: Path, options: Options) -> Path:
+    return out / "handouts" / ("teacher" if options.teacher else "")
+
+
+def handout_path(out: Path, chapter: Chapter, options: Options) -> Path:
+    """Named after the chapter file (01-background.pdf), so Make can map one to the other."""
+    return handout_folder(out, options) / f"{chapter.source_path.stem}.pdf"
+
+
+def write_handout(guide: Guide, chapter: Chapter, options: Options, target: Path) -> list[str]:
+    """Lay out one handout; pad it to an even page count; return warnings (page budget, layout)."""
+    layout = Layout(render_handout(guide, chapter, options), guide)
+    warnings = list(layout.warnings)
+    budget = guide.handouts.page_budget
+    if budget and layout.pages > budget and not options.teacher:
+        warnings.append(f"{chapter.source_path}: handout for chapter {chapter.number} ‘{chapter.title}’ has "
+                        f"{layout.pages} pages, over the page budget of {budget}")
+    if layout.pages % 2:
+        layout = Layout(render_handout(guide, chapter, options, pad=True), guide)
+    atomic_write(target, layout.pdf())
+    return warnings
+
+
+def combine(paths: list[Path], target: Path) -> None:
+    """One PDF of all handouts for a single print job (each part already has an even page count)."""
+    import pikepdf
+
+    combined = pikepdf.new()
+    sources = [pikepdf.open(p) for p in paths]
+    try:
+        for source in sources:
+            combined.pages.extend(source.pages)
+        combined.docinfo["/Title"] = "All handouts"
+        buffer = io.BytesIO()
+        combined.save(buffer, deterministic_id=True)
+    finally:
+        for source in sources:
+            source.close()
+    atomic_write(target, buffer.getvalue())

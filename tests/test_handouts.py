@@ -1,0 +1,81 @@
+"""Handouts: one per chapter, even page counts, answer lines, answer keys, page budget, combined job."""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pikepdf
+import pytest
+
+from conftest import FIXTURES, ROOT, pdf_text
+
+
+@pytest.fixture(scope="module")
+def handouts(tmp_path_factory):
+    out = tmp_path_factory.mktemp("handouts")
+    for edition in ("student", "teacher"):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide",
+                                 str(FIXTURES / "minimal"), "--out", str(out), "--edition", edition],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+    return out / "handouts"
+
+
+def pages(path) -> int:
+    with pikepdf.open(path) as pdf:
+        return len(pdf.pages)
+
+
+def test_one_handout_per_chapter_each_with_even_pages(handouts):
+    names = sorted(p.name for p in handouts.glob("*.pdf"))
+    assert names == ["01-danube.pdf", "02-rhine.pdf", "all-handouts.pdf"]
+    for name in ("01-danube.pdf", "02-rhine.pdf"):
+        assert pages(handouts / name) % 2 == 0
+    assert pages(handouts / "all-handouts.pdf") == pages(handouts / "01-danube.pdf") + pages(handouts / "02-rhine.pdf")
+
+
+def test_handout_holds_header_objectives_terms_excerpts_and_questions(handouts):
+    text = " ".join(pdf_text(handouts / "01-danube.pdf").split())
+    for expected in ("Name", "Class", "Date", "The Danube", "Name the countries the Danube flows through.",
+                     "Key terms", "tributary — A river that flows into a larger river.", "Excerpt 1.1",
+                     "“The Danube is the river of many nations.” (Jones, “The River of Nations.”)",
+                     "Where does the Danube rise?", "Read Excerpt 1.1."):
+        assert expected.lower() in text.lower(), expected
+    assert "TEACHER-ONLY" not in text
+
+
+def test_answer_lines_follow_each_question(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from studyguide.load import load_guide
+    from studyguide.render import Options, render_handout
+
+    guide = load_guide(FIXTURES / "minimal")
+    html = render_handout(guide, guide.chapter("danube"), Options())
+    blocks = html.split('<div class="answer-lines" aria-hidden="true">')[1:]
+    assert [b.split("</div></li>")[0].count('<div class="rule">') for b in blocks[:2]] == [3, 6]  # default 3, then 6
+
+
+def test_answer_keys_for_the_teacher(handouts):
+    keys = handouts / "teacher"
+    assert sorted(p.name for p in keys.glob("*.pdf")) == ["01-danube.pdf", "02-rhine.pdf", "all-handouts.pdf"]
+    text = pdf_text(keys / "01-danube.pdf")
+    assert "TEACHER-ONLY-ANSWER-1" in text and "Answer key" in text
+    assert "Name ____" not in text
+
+
+def test_page_budget_overrun_is_a_warning_naming_the_chapter(tmp_path):
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", guide)
+    text = (guide / "guide.yaml").read_text().replace("page_budget: 2", "page_budget: 1")
+    text = text.replace("answer_lines: 3", "answer_lines: 30")
+    (guide / "guide.yaml").write_text(text)
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide", str(guide),
+                             "--out", str(tmp_path / "out"), "--chapter", "01-danube"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert re.search(r"01-danube.md: handout for chapter 1 ‘The Danube’ has [2-9] pages, over the page budget of 1",
+                     result.stderr)
+    strict = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide", str(guide), "--strict",
+                             "--out", str(tmp_path / "out"), "--chapter", "01-danube"], capture_output=True, text=True)
+    assert strict.returncode == 1
