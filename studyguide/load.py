@@ -24,6 +24,10 @@ CHAPTER_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 HEADING_RE = re.compile(r"^(#{1,6})\s")
+LINK_RE = re.compile(r"(?<!!)\[([^\[\]]+)\]\(([^)\s]+)[^)]*\)")
+VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "this link", "more", "read more", "this page", "page"}
+CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
+LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -318,6 +322,10 @@ def check_chapter_text(chapter: RawChapter, root: Path, source_ids: set, matcher
         check_citations(line, path, number, source_ids, problems)
         check_term_marks(line, path, number, matcher, term_ids, problems)
         check_images(line, path, number, root, problems)
+        check_links(line, path, number, problems)
+        if CJK_RE.search(LANG_SPAN_RE.sub("", line)):
+            problems.error(path, number, 'Chinese text must be marked with its language: '
+                                         '<span lang="zh-Hans">…</span> (or put the term in the glossary)')
         if UNSAFE_HTML_RE.search(line):
             problems.warn(path, number, "unsafe HTML (script, frame, event attribute or javascript: URL) removed")
         heading = HEADING_RE.match(line)
@@ -362,6 +370,18 @@ def check_term_marks(line: str, path: Path, number: int, matcher: TermMatcher, t
         target = (match.group(2) or match.group(1)).strip()
         if not (matcher.term_for(target) or target in term_ids or slugify(target) in term_ids):
             problems.error(path, number, f"unknown glossary term '{target}' in '{match.group(0)}'")
+
+
+def check_links(line: str, path: Path, number: int, problems: Problems) -> None:
+    for match in LINK_RE.finditer(line):
+        text, target = match.group(1).strip(), match.group(2)
+        if text.startswith("@"):
+            continue  # a citation, not a link
+        if text.lower().strip(".!") in VAGUE_LINK_TEXT or text == target:
+            problems.error(path, number, f"link text '{text}' does not say where the link goes: "
+                                         "describe the target (e.g. [the Library of Congress study](…))")
+        if target.lower().startswith(("javascript:", "data:", "file:")):
+            problems.error(path, number, f"link to '{target}' is not allowed")
 
 
 def check_images(line: str, path: Path, number: int, root: Path, problems: Problems) -> None:

@@ -95,7 +95,7 @@ class CitationProcessor(InlineProcessor):
         items = [(k, loc) for k, loc in parse_citation(m.group(1)) if k in self.sources]
         if not items:
             return None, None, None
-        number = len(self.state.notes) + 1
+        number = len(self.state.notes) + 1  # renumbered in document order by NoteOrder
         anchor = f"{self.state.prefix}-note-{number}"
         ref = f"{self.state.prefix}-ref-{number}"
         pieces = []
@@ -105,7 +105,6 @@ class CitationProcessor(InlineProcessor):
             if locator:
                 piece += escape(", " + locator)
             pieces.append(piece)
-            self.state.source_uses.append((key, ref))
         self.state.notes.append((anchor, ref, end_sentence(Markup("; ").join(pieces)), tuple(k for k, _ in items)))
         el = etree.Element("span")
         el.set("data-note", str(number))
@@ -193,6 +192,26 @@ class GlossaryLinker(Treeprocessor):
             for offset, link in enumerate(links):
                 parent.insert(index + offset, link)
         return head
+
+
+class NoteOrder(Treeprocessor):
+    """Numbers notes in document order (inline processing visits nested blocks last)."""
+
+    def __init__(self, md, state: DocumentState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        calls = [el for el in root.iter("span") if el.get("data-note")]
+        created = self.state.notes
+        prefix = self.state.prefix
+        self.state.notes = []
+        for number, el in enumerate(calls, 1):
+            _, _, html, keys = created[int(el.get("data-note")) - 1]
+            el.set("data-note", str(number))
+            ref = f"{prefix}-ref-{number}"
+            self.state.notes.append((f"{prefix}-note-{number}", ref, html, keys))
+            self.state.source_uses.extend((key, ref) for key in keys)
 
 
 class ExcerptNumberer(Treeprocessor):
@@ -295,6 +314,7 @@ class StudyGuideExtension(Extension):
             TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, self.state, self.matcher), "glossary", 5)
+        md.treeprocessors.register(NoteOrder(md, self.state), "note-order", 4.5)
         md.treeprocessors.register(ExcerptNumberer(md, self.state), "excerpts", 4)
         md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
 

@@ -148,3 +148,20 @@ def test_unsafe_html_is_reported_with_its_line(guide):
     line = line_of(path, "<script>")
     assert f"{path}:{line}: warning: unsafe HTML (script, frame, event attribute or javascript: URL) removed" in loaded.warnings
     assert "alert" not in str(loaded.chapter("danube").body)
+
+
+@pytest.mark.parametrize("text", ["[here](https://example.org)", "[https://example.org](https://example.org)",
+                                  "[Click here](https://example.org)"])
+def test_link_text_must_be_descriptive(guide, text):
+    path = guide / "chapters" / "02-rhine.md"
+    edit(path, "Its [[delta]]", f"See {text}. Its [[delta]]")
+    assert f"{path}:{line_of(path, text)}: link text" in "\n".join(errors_of(guide))
+
+
+def test_chinese_text_needs_a_language_mark(guide):
+    path = guide / "chapters" / "02-rhine.md"
+    edit(path, "Its [[delta]]", "The river is called 莱茵河. Its [[delta]]")
+    assert any(e.startswith(f"{path}:{line_of(path, '莱茵河')}: Chinese text must be marked") for e in errors_of(guide))
+    edit(path, "莱茵河", '<span lang="zh-Hans">莱茵河</span>')
+    loaded = load_guide(guide)
+    assert '<span lang="zh-Hans">莱茵河</span>' in str(loaded.chapter("rhine").body)

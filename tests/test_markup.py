@@ -102,3 +102,10 @@ def test_raw_html_is_cleaned():
 
 def test_sanitize_keeps_text_of_unknown_tags():
     assert sanitize_html("<blink>hello</blink>") == "hello"
+
+
+def test_notes_are_numbered_in_document_order_even_inside_quotations():
+    html, state = convert("Before [@li1994].\n\n> Quoted. [@mao1955]\n\nAfter [@li1994, p. 2].")
+    assert re.findall(r'data-note="(\d+)"', html) == ["1", "2", "3"]
+    assert "Mao" in str(state.notes[1][2]) and str(state.notes[2][2]).endswith("p. 2.")
+    assert [k for k, _ in state.source_uses] == ["li1994", "mao1955", "li1994"]
