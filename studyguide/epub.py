@@ -141,6 +141,8 @@ def build_book(guide: Guide, options: Options, modified: dt.datetime) -> epub.Ep
     for i, d in enumerate(docs):
         item = epub.EpubItem(uid=f"doc{i}", file_name=d.file_name, media_type="application/xhtml+xml",
                              content=d.xhtml.encode())
+        if "<svg" in d.xhtml:
+            item.properties = ["svg"]
         book.add_item(item)
         items.append(item)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
@@ -158,7 +160,10 @@ def render_nav(guide: Guide, options: Options, docs: list[Document]) -> str:
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
     landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]
-    return render_ebook_document("epub/nav.xhtml.j2", guide, options, "Contents", toc=toc, landmarks=landmarks)
+    home = {anchor: d.file_name for d in docs for anchor in ID_RE.findall(d.xhtml)}
+    figures = [{"href": f"{home[f.anchor]}#{f.anchor}", "number": f.number, "title": f.title} for f in guide.figures]
+    return render_ebook_document("epub/nav.xhtml.j2", guide, options, "Contents", toc=toc, landmarks=landmarks,
+                                 figures=figures)
 
 
 def accessibility_summary() -> str:

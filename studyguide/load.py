@@ -5,7 +5,9 @@ Every problem is collected with its file and line; the loader raises one
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -14,9 +16,9 @@ from markupsafe import Markup, escape
 
 from . import cite
 from .errors import ContentError, Problems
-from .markup import (CITATION_RE, TERM_MARK_RE, Converter, DocumentState, TermMatcher, parse_citation,
-                     slugify)
-from .model import (LEVELS, Chapter, Event, Excerpt, Guide, HandoutSettings, Note, Person, Question,
+from .markup import (CITATION_RE, FIGURE_PLACE_RE, FIGURE_REF_RE, TERM_MARK_RE, Converter, DocumentState,
+                     TermMatcher, parse_citation, slugify)
+from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
                     Source, Term, Use)
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
 
@@ -56,11 +58,14 @@ def load_guide(root: Path) -> Guide:
     timeline = load_timeline(root / "timeline.yaml", slugs, problems)
     people = load_people(root / "people.yaml", slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
+    figures = load_figures(root, set(sources), problems)
     for chapter in raw_chapters:
         check_chapter_text(chapter, root, set(sources), matcher, {t["id"] for t in terms}, problems)
         check_questions(chapter, problems)
+    numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
     problems.raise_if_errors()
-    return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, problems)
+    return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
+                    problems)
 
 
 # --- guide.yaml -------------------------------------------------------------------------------
@@ -437,7 +442,7 @@ def load_timeline(path: Path, slugs: set, problems: Problems) -> list[dict]:
             continue
         if not str(entry.get("event") or "").strip():
             problems.error(path, line, "event without text ('event: …')")
-        events.append({"date": date, "text": str(entry.get("event") or ""),
+        events.append({"date": date, "text": str(entry.get("event") or ""), "short": str(entry.get("label") or ""),
                        "chapter": check_chapter_ref(entry, path, slugs, problems)})
     return sorted(events, key=lambda e: e["date"])
 
@@ -456,14 +461,16 @@ def load_people(path: Path, slugs: set, problems: Problems) -> list[dict]:
 
 # --- assembling the model ---------------------------------------------------------------------
 
-def assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, problems) -> Guide:
+def assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
+             problems) -> Guide:
     bare_sources = {key: make_source(src) for key, src in sources.items()}
-    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms))
+    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms), numbers)
     chapters, states = [], {}
     for raw in raw_chapters:
         chapter, state = convert_chapter(raw, converter)
         chapters.append(chapter)
         states[raw.slug] = state
+        state.figure_sources = {f["id"]: f["sources"] for f in figures}
     glossary = tuple(sorted((make_term(t, converter, states) for t in terms), key=lambda t: t.term.lower()))
     source_list = tuple(sorted((with_uses(s, states) for s in bare_sources.values()), key=lambda s: s.sort_key))
     for term in glossary:
@@ -474,6 +481,11 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
         if not src.uses:
             problems.warn(sources[src.id]["_path"], sources[src.id]["_line"], f"source '{src.id}' is never cited")
     scratch = DocumentState("front")
+    events = tuple(make_event(e, converter) for e in timeline)
+    placed_in = {fid: slug for slug, st in states.items() for fid in st.figures}
+    figure_list = tuple(sorted((make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), bare_sources, events,
+                                            {c.slug: c for c in chapters})
+                                for f in figures if f["id"] in numbers), key=lambda f: f.number))
     return Guide(
         root=root, title=config["title"], subtitle=config["subtitle"], authors=config["authors"],
         language=config["language"], date=config["date"], edition=config["edition"], paper=config["paper"],
@@ -481,7 +493,7 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
         content_note=converter.convert(config["content_note"], scratch, autolink=False),
         teacher_guidance=converter.convert(config["teacher_guidance"], scratch, autolink=False),
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
-        timeline=tuple(make_event(e, converter) for e in timeline),
+        timeline=events, figures=figure_list,
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"], converter.inline(p["role"], scratch),
                             p["chapter"]) for p in people),
         warnings=tuple(str(w) for w in problems.warnings),
@@ -496,6 +508,10 @@ def make_source(src: dict) -> Source:
 def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
     """The first citation of the source in each chapter: the places the source list links back to."""
     firsts = {slug: next((ref for key, ref in st.source_uses if key == source.id), None) for slug, st in states.items()}
+    for slug, st in states.items():  # a figure placed in the chapter cites its sources too
+        for figure_id in st.figures:
+            if source.id in st.figure_sources.get(figure_id, ()) and not firsts[slug]:
+                firsts[slug] = f"fig-{figure_id}"
     return replace(source, uses=tuple(Use(slug, ref) for slug, ref in firsts.items() if ref))
 
 
@@ -527,11 +543,141 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
         objectives=tuple(converter.inline(str(o), side) for o in meta.get("objectives") or []),
         teacher_notes=converter.convert(str(meta.get("teacher_notes") or ""), side, autolink=False),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
-        words=state.words, images=tuple(dict.fromkeys(state.images)), source_path=raw.path)
+        words=state.words, images=tuple(dict.fromkeys(state.images)), figure_ids=tuple(state.figures),
+        source_path=raw.path)
     return chapter, state
 
 
 def make_event(e: dict, converter: Converter) -> Event:
     parts = [int(p) for p in e["date"].split("-")]
-    return Event(date=e["date"], label=cite.format_date(parts), text=converter.inline(e["text"], DocumentState("tl")),
-                 chapter=e["chapter"])
+    return Event(date=e["date"], label=cite.format_date(parts), short=e["short"],
+                 text=converter.inline(e["text"], DocumentState("tl")), chapter=e["chapter"])
+
+
+# --- figures.yaml -----------------------------------------------------------------------------
+
+FIGURE_KINDS = ("bar", "line", "proportion", "timeline")
+
+
+def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
+    path = root / "figures.yaml"
+    figures, seen = [], {}
+    for entry, line in load_list(path, problems, "figures (- id: …, kind: bar, …)"):
+        fid = str(entry.get("id") or "")
+        if not SLUG.match(fid):
+            problems.error(path, line, f"figure id '{fid}' must be a slug (a-z, 0-9, '-')")
+            continue
+        if fid in seen:
+            problems.error(path, line, f"duplicate figure id '{fid}' (first at line {seen[fid]})")
+            continue
+        seen[fid] = line
+        kind = str(entry.get("kind") or "")
+        if kind not in FIGURE_KINDS:
+            problems.error(path, entry.line_of("kind"), f"figure kind '{kind}' is not one of {', '.join(FIGURE_KINDS)}")
+            continue
+        for key in ("title", "alt"):
+            if not str(entry.get(key) or "").strip():
+                problems.error(path, line, f"figure '{fid}' needs '{key}'"
+                               + (" (a text alternative for readers who can't see it)" if key == "alt" else ""))
+        keys = entry.get("source") or []
+        keys = [str(k) for k in (keys if isinstance(keys, list) else [keys])]
+        for key in keys:
+            if key not in source_ids:
+                problems.error(path, entry.line_of("source"), f"unknown source '@{key}' in figure '{fid}'")
+        figure = {"id": fid, "kind": kind, "title": str(entry.get("title") or ""), "alt": str(entry.get("alt") or ""),
+                  "unit": str(entry.get("unit") or ""), "sources": keys, "rest": str(entry.get("rest") or ""),
+                  "line": line, "data": []}
+        if kind == "timeline":
+            figure["from"], figure["to"] = entry.get("from"), entry.get("to")
+            if not all(isinstance(figure[k], int) for k in ("from", "to")):
+                problems.error(path, line, f"timeline figure '{fid}' needs 'from' and 'to' years (from: 1953)")
+        else:
+            figure["data"] = load_figure_data(entry, root, path, fid, problems)
+        figures.append(figure)
+    return figures
+
+
+def load_figure_data(entry: Mapping, root: Path, path: Path, fid: str, problems: Problems) -> list[dict]:
+    data, line = entry.get("data"), entry.line_of("data")
+    if isinstance(data, str):
+        file = (root / data).resolve()
+        if not file.is_relative_to(root.resolve()):
+            problems.error(path, line, f"data file '{data}' of figure '{fid}' is outside the guide directory")
+            return []
+        text = read_text(file, problems) if file.is_file() else None
+        if text is None:
+            if not file.is_file():
+                problems.error(path, line, f"data file '{data}' of figure '{fid}' not found")
+            return []
+        rows = list(csv.DictReader(io.StringIO(text)))
+        return [checked_datum(row, file, i + 2, fid, problems) for i, row in enumerate(rows)]
+    if not isinstance(data, Sequence) or not data:
+        problems.error(path, line, f"figure '{fid}' needs 'data': a list of {{label, value}} or a CSV file name")
+        return []
+    return [checked_datum(row if isinstance(row, dict) else {}, path, row_line, fid, problems)
+            for row, row_line in zip(data, data.item_lines)]
+
+
+def checked_datum(row: dict, path: Path, line: int, fid: str, problems: Problems) -> dict:
+    label = str(row.get("label") or "").strip()
+    try:
+        value = float(str(row.get("value")).replace(",", ""))
+    except ValueError:
+        problems.error(path, line, f"figure '{fid}': value '{row.get('value')}' is not a number")
+        value = 0.0
+    if not label:
+        problems.error(path, line, f"figure '{fid}': a data row without 'label'")
+    return {"label": label, "value": value, "display": str(row.get("display") or "").strip()}
+
+
+def number_figures(chapters: list[RawChapter], figures: list[dict], path: Path, problems: Problems) -> dict:
+    """Figures are numbered in the order the chapters place them; the timeline figure comes last."""
+    declared = {f["id"]: f for f in figures}
+    numbers: dict[str, int] = {}
+    placed: dict[str, tuple[Path, int]] = {}
+    for chapter in chapters:
+        for number, line in body_lines(chapter):
+            match = FIGURE_PLACE_RE.match(line)
+            if match:
+                fid = match.group(1)
+                if fid not in declared or declared[fid]["kind"] == "timeline":
+                    problems.error(chapter.path, number, f"unknown figure '{fid}'" if fid not in declared else
+                                   "the timeline figure is shown in the Timeline section; refer to it with "
+                                   f"[[fig:{fid}]]")
+                elif fid in placed:
+                    problems.error(chapter.path, number, f"figure '{fid}' is already placed at "
+                                                         f"{placed[fid][0].name}:{placed[fid][1]}")
+                else:
+                    placed[fid] = (chapter.path, number)
+                    numbers[fid] = len(numbers) + 1
+    for f in figures:
+        if f["kind"] == "timeline":
+            numbers.setdefault(f["id"], len(numbers) + 1)
+        elif f["id"] not in numbers:
+            problems.warn(path, f["line"], f"figure '{f['id']}' is never placed in a chapter ([[figure:{f['id']}]])")
+    for chapter in chapters:
+        for number, line in body_lines(chapter):
+            for match in re.finditer(FIGURE_REF_RE, line):
+                if match.group(1) not in numbers:
+                    problems.error(chapter.path, number, f"unknown figure '{match.group(1)}' in '{match.group(0)}'")
+    return numbers
+
+
+def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple, chapters: dict) -> Figure:
+    from . import figures as draw
+
+    data = [draw.Datum(d["label"], d["value"], d["display"]) for d in f["data"]]
+    if f["kind"] == "timeline":
+        marks = [draw.Mark(e.date, e.short, f"#{chapters[e.chapter].anchor}" if e.chapter else "")
+                 for e in events if e.short]  # the events given a short label are the ones drawn
+        svg = draw.timeline(f"fig-{f['id']}", f["alt"], marks, f["from"], f["to"])
+        rows = tuple((e.label, e.short) for e in events if e.short)
+    else:
+        drawer = {"bar": draw.bar_chart, "line": draw.line_chart, "proportion": draw.proportion_chart}[f["kind"]]
+        extra = {"rest_label": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]}
+        svg = drawer(f"fig-{f['id']}", f["alt"], data, **extra)
+        rows = tuple((d.label, d.display or f"{d.value:,g}") for d in data)
+    source = Markup("; ").join(Markup('<a href="#{}">{}</a>').format(sources[k].anchor, sources[k].short)
+                               for k in f["sources"])
+    return Figure(id=f["id"], number=number, kind=f["kind"], title=f["title"], alt=f["alt"], svg=Markup(svg),
+                  rows=rows, source=source, chapter=chapter)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 import markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
@@ -27,7 +28,9 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 CITATION_RE = r"\[(@[^\[\]]+)\](?!\()"
-TERM_MARK_RE = r"\[\[([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
+TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
+FIGURE_REF_RE = r"\[\[fig:([\w-]+)\]\]"
+FIGURE_PLACE_RE = re.compile(r"^\s*\[\[figure:([\w-]+)\]\]\s*$")
 CITE_ITEM_RE = re.compile(r"^\s*@([\w][\w:.#$%&\-+?<>~/]*)\s*(?:,\s*(.*?))?\s*$")
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
 
@@ -81,6 +84,8 @@ class DocumentState:
     excerpts: list[tuple[str, str, str]] = field(default_factory=list)  # (number, anchor, html)
     words: int = 0
     images: list[str] = field(default_factory=list)  # paths relative to the guide directory
+    figures: list[str] = field(default_factory=list)  # ids of figures placed in the document
+    figure_sources: dict = field(default_factory=dict)  # figure id -> source ids it cites
 
     def linked_terms(self) -> set[str]:
         return {t for t, _ in self.term_uses}
@@ -134,6 +139,41 @@ class TermMarkProcessor(InlineProcessor):
         if term_id is None:
             return None, None, None
         return term_link(self.state, term_id, shown), m.start(0), m.end(0)
+
+
+class FigureRefProcessor(InlineProcessor):
+    """[[fig:id]] -> a link reading "Figure N"."""
+
+    def __init__(self, pattern, md, numbers: dict[str, int]):
+        super().__init__(pattern, md)
+        self.numbers = numbers
+
+    def handleMatch(self, m, data):
+        if m.group(1) not in self.numbers:
+            return None, None, None
+        el = etree.Element("a")
+        el.set("class", "figref")
+        el.set("href", f"#fig-{m.group(1)}")
+        el.text = f"Figure {self.numbers[m.group(1)]}"
+        return el, m.start(0), m.end(0)
+
+
+class FigurePlacement(BlockProcessor):
+    """A paragraph holding only [[figure:id]] -> a placeholder the renderers fill with the figure."""
+
+    def __init__(self, parser, state: DocumentState, numbers: dict[str, int]):
+        super().__init__(parser)
+        self.state, self.numbers = state, numbers
+
+    def test(self, parent, block):
+        match = FIGURE_PLACE_RE.match(block)
+        return bool(match) and match.group(1) in self.numbers
+
+    def run(self, parent, blocks):
+        figure_id = FIGURE_PLACE_RE.match(blocks.pop(0)).group(1)
+        el = etree.SubElement(parent, "div")
+        el.set("data-figure", figure_id)
+        self.state.figures.append(figure_id)
 
 
 def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
@@ -303,12 +343,14 @@ def sanitize_html(html: str) -> str:
 
 class StudyGuideExtension(Extension):
     def __init__(self, state: DocumentState, sources: dict, matcher: TermMatcher, term_ids: set[str],
-                 autolink: bool):
+                 autolink: bool, figure_numbers: dict[str, int]):
         super().__init__()
         self.state, self.sources, self.matcher = state, sources, matcher
-        self.term_ids, self.autolink = term_ids, autolink
+        self.term_ids, self.autolink, self.figure_numbers = term_ids, autolink, figure_numbers
 
     def extendMarkdown(self, md):
+        md.parser.blockprocessors.register(FigurePlacement(md.parser, self.state, self.figure_numbers), "figure", 95)
+        md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, self.figure_numbers), "figure-ref", 177)
         md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, self.state, self.sources), "citation", 175)
         md.inlinePatterns.register(
             TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
@@ -326,12 +368,14 @@ class Converter:
     sources: dict  # id -> model.Source (for short note forms)
     matcher: TermMatcher
     term_ids: frozenset
+    figure_numbers: dict = field(default_factory=dict)  # figure id -> number
 
     def convert(self, text: str, state: DocumentState, autolink: bool = True) -> Markup:
         text = re.sub(r"[ \t]+(?=\[@)", "", text)  # a note call sits right after the word
         md = markdown.Markdown(
             extensions=["tables", "sane_lists",
-                        StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink)],
+                        StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink,
+                                            self.figure_numbers)],
             output_format="xhtml",
         )
         return Markup(md.convert(text))

@@ -96,6 +96,7 @@ class Chapter:
     term_ids: tuple[str, ...]  # glossary terms the chapter uses, in order of first use
     words: int
     images: tuple[str, ...]  # image paths relative to the guide directory
+    figure_ids: tuple[str, ...]  # figures placed in the chapter
     source_path: Path
 
     @property
@@ -107,6 +108,7 @@ class Chapter:
 class Event:
     date: str  # YYYY, YYYY-MM or YYYY-MM-DD
     label: str  # the date as readers see it
+    short: str  # a short name; the events that have one are drawn on the timeline figure
     text: Markup
     chapter: str  # slug or ""
 
@@ -118,6 +120,25 @@ class Person:
     pinyin: str
     role: Markup
     chapter: str
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart or the timeline, drawn by the builder as SVG; numbered through the guide."""
+
+    id: str
+    number: int
+    kind: str  # bar | line | proportion | timeline
+    title: str
+    alt: str
+    svg: Markup
+    rows: tuple[tuple[str, str], ...]  # the data table: the figure's text alternative
+    source: Markup  # short citation(s), linked to the source list; empty for the timeline
+    chapter: str  # slug of the chapter that shows it; "" for the timeline (shown in back matter)
+
+    @property
+    def anchor(self) -> str:
+        return f"fig-{self.id}"
 
 
 @dataclass(frozen=True)
@@ -147,10 +168,18 @@ class Guide:
     sources: tuple[Source, ...]  # in source-list order
     timeline: tuple[Event, ...]
     people: tuple[Person, ...]
+    figures: tuple[Figure, ...] = ()  # in number order
     warnings: tuple[str, ...] = field(default=())
 
     def chapter(self, slug: str) -> Chapter:
         return next(c for c in self.chapters if c.slug == slug)
+
+    def figure(self, figure_id: str) -> Figure:
+        return next(f for f in self.figures if f.id == figure_id)
+
+    @property
+    def timeline_figure(self) -> Figure | None:
+        return next((f for f in self.figures if f.kind == "timeline"), None)
 
     def term(self, term_id: str) -> Term:
         return next(t for t in self.glossary if t.id == term_id)

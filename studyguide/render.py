@@ -18,6 +18,7 @@ from .model import Chapter, Guide
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
 STYLES = PROJECT / "styles"
+FIGURE_PLACEHOLDER = re.compile(r'<div data-figure="([\w-]+)"\s*(?:/>|></div>)')
 NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"\s*(?:/>|></span>)')
 PAPER_SIZES = {"a4": ("A4", "297mm"), "letter": ("letter", "279.4mm")}
 
@@ -43,13 +44,20 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["notes_in_body"] = notes_in_body
+    env.filters["chapter_body"] = chapter_body
     env.filters["handout_excerpt"] = handout_excerpt
     env.filters["excerpt_sources"] = excerpt_sources
     return env
 
 
-def notes_in_body(chapter: Chapter, medium: str) -> Markup:
+def chapter_body(chapter: Chapter, guide: Guide, medium: str) -> Markup:
+    """The chapter's body with its figures drawn in and its notes filled in for the medium."""
+    figure = environment().get_template("parts/figure.html.j2")
+    body = FIGURE_PLACEHOLDER.sub(lambda m: figure.render(figure=guide.figure(m.group(1))), str(chapter.body))
+    return notes_in_body(chapter, Markup(body), medium)
+
+
+def notes_in_body(chapter: Chapter, body: Markup, medium: str) -> Markup:
     """Fill the chapter's note placeholders: footnotes in print, note references in the e-book."""
     notes = {str(n.number): n for n in chapter.notes}
 
@@ -62,7 +70,7 @@ def notes_in_body(chapter: Chapter, medium: str) -> Markup:
         return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{note.ref_anchor}" '
                 f'href="#{note.anchor}">{note.number}</a>')
 
-    return Markup(NOTE_PLACEHOLDER.sub(print_note if medium == "print" else ebook_note, str(chapter.body)))
+    return Markup(NOTE_PLACEHOLDER.sub(print_note if medium == "print" else ebook_note, str(body)))
 
 
 def handout_excerpt(html: Markup, chapter: Chapter) -> Markup:

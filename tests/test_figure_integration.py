@@ -1,0 +1,86 @@
+"""Figures in the guide: placed, numbered, cross-referenced, listed, and the same SVG in both outputs."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from conftest import FIXTURES, pdf_text
+from studyguide.errors import ContentError
+from studyguide.load import load_guide
+
+
+def test_default_pdf_has_numbered_figures_a_list_and_a_text_timeline(default_guide):
+    guide = default_guide.guide
+    assert [f.kind for f in guide.figures].count("timeline") == 1 and len(guide.figures) >= 3
+    text = " ".join(default_guide.pdf_text().split())
+    for figure in guide.figures:
+        assert f"Figure {figure.number}. {figure.title}." in text
+    assert "List of figures" in text
+    lof = text[text.index("List of figures"):]
+    assert re.search(r"1 From cooperatives to communes, fall 1958 \.*\s*\d+", lof)
+    timeline_page = " ".join(pdf_text(default_guide.pdf).split())
+    for year in ("1953", "1955", "1958", "1959", "1962"):
+        assert year in timeline_page
+    assert "Lushan Conference" in text and "Figure 1 shows the difference in scale" in text
+
+
+def test_default_epub_figures_are_inline_svg_with_alternatives(default_guide):
+    files = default_guide.epub_files()
+    opf = next(t for n, t in files.items() if n.endswith(".opf"))
+    launch = files["EPUB/02-launch.xhtml"]
+    assert "<svg" in launch and 'class="figure-data"' in launch and "Data for Figure 1" in launch
+    assert re.search(r'href="02-launch.xhtml"[^>]*properties="svg"|properties="svg"[^>]*href="02-launch.xhtml"', opf)
+    assert re.search(r'<title id="fig-communes-title">Bar chart comparing', launch)
+    nav = files["EPUB/nav.xhtml"]
+    assert 'epub:type="lof"' in nav and "Figure 4. Timeline of the Great Leap Forward" in nav
+    assert 'href="timeline.xhtml#fig-timeline"' in files["EPUB/01-background.xhtml"]  # a cross-document reference
+
+
+@pytest.fixture
+def guide(tmp_path):
+    target = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", target)
+    (target / "figures.yaml").write_text(
+        "- id: lengths\n  kind: bar\n  title: River lengths\n  alt: Bar chart of river lengths.\n"
+        "  unit: km\n  data:\n    - {label: Danube, value: 2850}\n    - {label: Rhine, value: 1230}\n"
+        "  source: smith2001\n")
+    return target
+
+
+def add_to_chapter(guide, text):
+    path = guide / "chapters" / "01-danube.md"
+    path.write_text(path.read_text() + text)
+    return path
+
+
+def test_figure_placed_and_referenced(guide):
+    add_to_chapter(guide, "\nAs [[fig:lengths]] shows, it is long.\n\n[[figure:lengths]]\n")
+    loaded = load_guide(guide)
+    assert [f.number for f in loaded.figures] == [1]
+    body = str(loaded.chapter("danube").body)
+    assert '<a class="figref" href="#fig-lengths">Figure 1</a>' in body and 'data-figure="lengths"' in body
+    assert loaded.chapter("danube").figure_ids == ("lengths",)
+
+
+def test_unknown_figure_reference_is_a_file_line_error(guide):
+    path = add_to_chapter(guide, "\nSee [[fig:widths]].\n\n[[figure:lengths]]\n")
+    with pytest.raises(ContentError) as caught:
+        load_guide(guide)
+    line = next(i for i, t in enumerate(path.read_text().split("\n"), 1) if "[[fig:widths]]" in t)
+    assert f"{path}:{line}: unknown figure 'widths' in '[[fig:widths]]'" in str(caught.value)
+
+
+def test_figure_never_placed_is_a_warning(guide):
+    loaded = load_guide(guide)
+    assert any("figure 'lengths' is never placed" in w for w in loaded.warnings)
+
+
+def test_figure_needs_alt_text(guide):
+    path = guide / "figures.yaml"
+    path.write_text(path.read_text().replace("  alt: Bar chart of river lengths.\n", ""))
+    add_to_chapter(guide, "\n[[figure:lengths]]\n")
+    with pytest.raises(ContentError) as caught:
+        load_guide(guide)
+    assert f"{path}:1: figure 'lengths' needs 'alt'" in str(caught.value)
