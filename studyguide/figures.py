@@ -84,8 +84,10 @@ def svg(fig_id: str, title: str, kind: str, items: list[str], width: int, height
     """The root element; its desc is one sentence: the kind of chart, then every item with its value."""
     if not re.fullmatch(r"[A-Za-z_][\w.-]*", fig_id):
         raise ValueError(f"figure id {fig_id!r} must start with a letter and hold only letters, digits, - _ .")
+    # A chart with links is a group (its links stay reachable); a plain chart is one image.
+    role = "group" if any("<a " in part for part in body) else "img"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
-            f'viewBox="0 0 {width} {math.ceil(height)}" width="100%" role="img" '
+            f'viewBox="0 0 {width} {math.ceil(height)}" width="100%" role="{role}" '
             f'aria-labelledby="{fig_id}-title {fig_id}-desc" class="chart" font-family={quoteattr(FONT)}>')
     desc = f"{kind}: {'; '.join(items)}."
     meta = f'<title id="{fig_id}-title">{escape(title)}</title><desc id="{fig_id}-desc">{escape(desc)}</desc>'

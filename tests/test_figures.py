@@ -47,7 +47,8 @@ def test_root_is_accessible_scalable_svg(name):
     assert root.tag == f"{SVG}svg"
     assert root.get("version") == "1.1" and root.get("width") == "100%" and root.get("height") is None
     assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
-    assert root.get("role") == "img" and root.get("class") == "chart"
+    has_links = root.find(f".//{SVG}a") is not None
+    assert root.get("role") == ("group" if has_links else "img") and root.get("class") == "chart"
     assert root.get("aria-labelledby") == f"{fig_id}-title {fig_id}-desc"
     assert root.find(f"{SVG}desc").get("id") == f"{fig_id}-desc"
     assert "px" not in all_charts()[name]
