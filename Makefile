@@ -22,7 +22,7 @@ CHAPTERS    := $(wildcard $(GUIDE)/chapters/*.md)
 STEMS       := $(basename $(notdir $(CHAPTERS)))
 SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
 HANDOUTS    := $(STEMS:%=$(OUT)/handouts/%.pdf)
-KEYS        := $(STEMS:%=$(OUT)/handouts/teacher/%.pdf)
+HANDOUT_LOG := $(OUT)/handouts/.built
 CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 PRINT_CSS   := styles/print.css styles/large-print.css
 EPUB_CSS    := styles/epub.css
@@ -35,7 +35,7 @@ $(shell mkdir -p $(OUT) && [ "$$(cat $(OPTIONS_FILE) 2>/dev/null)" = "$(PRINT_OP
 
 BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
-.PHONY: help pdf epub html teacher handouts all test check clean setup
+.PHONY: help pdf epub html teacher handouts all test check bench clean setup
 .DEFAULT_GOAL := help
 
 help:
@@ -48,6 +48,7 @@ help:
 	@echo "  make all       pdf, epub, html, teacher edition and handouts"
 	@echo "  make test      run the test suite"
 	@echo "  make check     fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
+	@echo "  make bench     speed and memory at 1x, 4x and 16x the default guide, against WeasyPrint alone and pandoc"
 	@echo "  make clean     remove $(OUT)/"
 	@echo "Variables: GUIDE=dir (default content)  PAPER=a4|letter  PROFILE=standard|large  OUT=dir"
 
@@ -69,7 +70,7 @@ pdf: $(OUT)/$(SLUG).pdf
 epub: $(OUT)/$(SLUG).epub
 html: $(OUT)/$(SLUG).html
 teacher: $(OUT)/$(SLUG)-teacher.pdf $(OUT)/$(SLUG)-teacher.epub
-handouts: $(HANDOUTS) $(OUT)/handouts/all-handouts.pdf $(KEYS)
+handouts: $(HANDOUT_LOG)
 all: pdf epub html teacher handouts
 
 $(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
@@ -87,24 +88,26 @@ $(OUT)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) 
 $(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
 	$(PY) build.py epub --edition teacher $(BUILD_ARGS)
 
-# A handout depends on its own chapter and the guide's shared files, not on other chapters.
-$(OUT)/handouts/%.pdf: $(GUIDE)/chapters/%.md $(SHARED) $(CODE) styles/handout.css $(OPTIONS_FILE) | $(STAMP)
-	$(PY) build.py handouts --chapter $* $(BUILD_ARGS)
+# Handouts and answer keys are built in one process (the model and fonts prepared once).
+# A handout depends on its own chapter and the guide's shared files, not on other chapters:
+# when only chapters changed ($? holds only chapter files), only their handouts are rebuilt.
+$(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py handouts $(BUILD_ARGS) $(if $(filter-out $(CHAPTERS),$?),,$(foreach f,$?,--chapter $(basename $(notdir $(f)))))
+	touch $@
 
-$(OUT)/handouts/teacher/%.pdf: $(GUIDE)/chapters/%.md $(SHARED) $(CODE) styles/handout.css $(OPTIONS_FILE) | $(STAMP)
-	$(PY) build.py handouts --edition teacher --chapter $* $(BUILD_ARGS)
-
-$(OUT)/handouts/all-handouts.pdf: $(HANDOUTS) | $(STAMP)
-	$(PY) build.py handouts --combine-only $(BUILD_ARGS)
+$(HANDOUTS): $(HANDOUT_LOG)
 
 test: $(STAMP)
 	-@$(MAKE) --no-print-directory $(ACE) || echo "Ace by DAISY could not be installed: its test will be skipped"
 	$(PY) -m pytest -q
 
-check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUTS) | $(STAMP) $(ACE)
+check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUT_LOG) | $(STAMP) $(ACE)
 	$(PY) build.py check --guide $(GUIDE) --strict
 	$(PY) tools/check_outputs.py $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUTS)
 	tools/ace_check.sh $(OUT)/$(SLUG).epub $(OUT)/ace
+
+bench: | $(STAMP)
+	$(PY) bench/bench.py
 
 clean:
 	rm -rf $(OUT)

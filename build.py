@@ -5,7 +5,7 @@
     python build.py epub [--guide DIR] [--out DIR]
     python build.py html [--guide DIR] [--out DIR]
     python build.py all  [--guide DIR] [--out DIR]
-    python build.py handouts [--chapter 01-background ...] [--edition teacher] [--combine-only]
+    python build.py handouts [--chapter 01-background ...]   # handouts and answer keys
     python build.py check [--guide DIR]          # load and validate only; warnings fail
     python build.py new DIR                       # start a new guide from a scaffold
 
@@ -88,6 +88,7 @@ def build_epub(guide: Guide, options: Options, out: Path) -> Path:
 
 
 def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Namespace) -> None:
+    """Student handouts and the teacher's answer keys, in one process (one model, fonts loaded once)."""
     from studyguide.handouts import COMBINED, combine, handout_folder, handout_path, write_handout
 
     by_stem = {c.source_path.stem: c for c in guide.chapters}
@@ -96,19 +97,19 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
         raise SystemExit(f"build.py: unknown chapter {', '.join(unknown)} (chapters: {', '.join(by_stem)})")
     chosen = [by_stem[s] for s in args.chapter] or list(guide.chapters)
     warnings = []
-    if not args.combine_only:
+    for edition in ("student", "teacher"):
+        edition_options = Options(edition=edition, paper=options.paper, profile=options.profile)
         for chapter in chosen:
-            target = handout_path(out, chapter, options)
-            found = write_handout(guide, chapter, options, target)
+            target = handout_path(out, chapter, edition_options)
+            found = write_handout(guide, chapter, edition_options, target)
             for warning in found:
                 print(f"warning: {warning}", file=sys.stderr)
             record_warnings(target, found)
             warnings += found
-            progress(f"wrote {target}")
-    if not args.chapter:
-        target = handout_folder(out, options) / COMBINED
-        combine([handout_path(out, c, options) for c in guide.chapters], target)
-        progress(f"wrote {target}")
+        parts = [handout_path(out, c, edition_options) for c in guide.chapters]
+        if all(p.exists() for p in parts):  # a partial first build has nothing complete to join yet
+            combine(parts, handout_folder(out, edition_options) / COMBINED)
+    progress(f"wrote {len(chosen)} handouts and answer keys to {out / 'handouts'}")
     if args.strict and warnings:
         raise ContentError([])
 
@@ -126,8 +127,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help="'large' sets body text at 16 pt for readers with low vision")
     parser.add_argument("--chapter", action="append", default=[], metavar="STEM",
                         help="handouts: only this chapter (its file name without .md); repeatable")
-    parser.add_argument("--combine-only", action="store_true",
-                        help="handouts: only join the existing handouts into all-handouts.pdf")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser.parse_args(argv)

@@ -11,7 +11,17 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass
-from xml.sax.saxutils import escape, quoteattr
+from html import escape as html_escape
+
+
+def escape(text: str) -> str:
+    """Text content for XML (the standard html module, cheaper to import than xml.sax)."""
+    return html_escape(text, quote=False)
+
+
+def quoteattr(text: str) -> str:
+    return '"' + html_escape(text, quote=True) + '"'
+
 
 FONT = "Lato, 'DejaVu Sans', sans-serif"
 INK = "#222"       # text and marks: 15.9:1 on white

@@ -1,12 +1,9 @@
-"""Writing outputs safely, and the sandbox for every resource WeasyPrint loads."""
+"""Writing outputs safely: atomic replacement, so a failed build never loses the last good file."""
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
-from urllib.parse import unquote, urlparse
-
-from weasyprint.urls import URLFetcher
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -27,25 +24,3 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-class SandboxFetcher(URLFetcher):
-    """Loads only local files inside the allowed folders (and data: URLs); refuses the rest."""
-
-    def __init__(self, allowed: list[Path]):
-        super().__init__(allowed_protocols={"file", "data"})
-        self.allowed = [p.resolve() for p in allowed]
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        parsed = urlparse(url)
-        if parsed.scheme != "file":
-            self.refused.append(url)
-            raise ValueError(f"refused (only files inside the guide are used): {url}")
-        target = Path(unquote(parsed.path)).resolve()
-        if not any(target.is_relative_to(root) for root in self.allowed):
-            self.refused.append(url)
-            raise ValueError(f"refused (outside the guide): {url}")
-        return super().fetch(url, headers)

@@ -480,7 +480,6 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
     for src in source_list:
         if not src.uses:
             problems.warn(sources[src.id]["_path"], sources[src.id]["_line"], f"source '{src.id}' is never cited")
-    scratch = DocumentState("front")
     events = tuple(make_event(e, converter) for e in timeline)
     placed_in = {fid: slug for slug, st in states.items() for fid in st.figures}
     figure_list = tuple(sorted((make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), bare_sources, events,
@@ -490,11 +489,11 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
         root=root, title=config["title"], subtitle=config["subtitle"], authors=config["authors"],
         language=config["language"], date=config["date"], edition=config["edition"], paper=config["paper"],
         slug=config["slug"], description=config["description"], keywords=config["keywords"],
-        content_note=converter.convert(config["content_note"], scratch, autolink=False),
-        teacher_guidance=converter.convert(config["teacher_guidance"], scratch, autolink=False),
+        content_note=converter.fragment(config["content_note"]),
+        teacher_guidance=converter.fragment(config["teacher_guidance"]),
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
         timeline=events, figures=figure_list,
-        people=tuple(Person(p["name"], p["hanzi"], p["pinyin"], converter.inline(p["role"], scratch),
+        people=tuple(Person(p["name"], p["hanzi"], p["pinyin"], converter.inline(p["role"]),
                             p["chapter"]) for p in people),
         warnings=tuple(str(w) for w in problems.warnings),
     )
@@ -520,8 +519,8 @@ def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -
                  if term_id == t["id"])
     first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“‘(])", t["definition"].strip(), maxsplit=1)[0]
     return Term(id=t["id"], term=t["term"], forms=tuple(t["forms"]),
-                definition=converter.inline(t["definition"], DocumentState("gloss")),
-                short=converter.inline(first_sentence, DocumentState("gloss")),
+                definition=converter.inline(t["definition"]),
+                short=converter.inline(first_sentence),
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
 
 
@@ -529,10 +528,9 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
     state = DocumentState(prefix=raw.slug, chapter_number=raw.number)
     body = converter.convert(raw.body, state)
     meta = raw.meta
-    side = DocumentState(prefix=f"{raw.slug}-q")
     questions = tuple(
-        Question(number=i, ask=converter.inline(str(q["ask"]), side), level=str(q.get("level") or "analysis"),
-                 answer=converter.convert(str(q.get("answer") or ""), side, autolink=False),
+        Question(number=i, ask=converter.inline(str(q["ask"])), level=str(q.get("level") or "analysis"),
+                 answer=converter.fragment(str(q.get("answer") or "")),
                  lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
         for i, q in enumerate(meta.get("questions") or [], 1))
     excerpts = tuple(Excerpt(number, anchor, Markup(html)) for number, anchor, html in state.excerpts)
@@ -540,8 +538,8 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
     term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
     chapter = Chapter(
         number=raw.number, slug=raw.slug, title=str(meta.get("title")).strip(),
-        objectives=tuple(converter.inline(str(o), side) for o in meta.get("objectives") or []),
-        teacher_notes=converter.convert(str(meta.get("teacher_notes") or ""), side, autolink=False),
+        objectives=tuple(converter.inline(str(o)) for o in meta.get("objectives") or []),
+        teacher_notes=converter.fragment(str(meta.get("teacher_notes") or "")),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
         words=state.words, images=tuple(dict.fromkeys(state.images)), figure_ids=tuple(state.figures),
         source_path=raw.path)
@@ -551,7 +549,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
 def make_event(e: dict, converter: Converter) -> Event:
     parts = [int(p) for p in e["date"].split("-")]
     return Event(date=e["date"], label=cite.format_date(parts), short=e["short"],
-                 text=converter.inline(e["text"], DocumentState("tl")), chapter=e["chapter"])
+                 text=converter.inline(e["text"]), chapter=e["chapter"])
 
 
 # --- figures.yaml -----------------------------------------------------------------------------

@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
+from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -370,19 +373,30 @@ class Converter:
     term_ids: frozenset
     figure_numbers: dict = field(default_factory=dict)  # figure id -> number
 
-    def convert(self, text: str, state: DocumentState, autolink: bool = True) -> Markup:
-        text = re.sub(r"[ \t]+(?=\[@)", "", text)  # a note call sits right after the word
-        md = markdown.Markdown(
-            extensions=["tables", "sane_lists",
-                        StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink,
-                                            self.figure_numbers)],
-            output_format="xhtml",
-        )
-        return Markup(md.convert(text))
+    def markdown(self, state: DocumentState, autolink: bool) -> markdown.Markdown:
+        extension = StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink,
+                                        self.figure_numbers)
+        return markdown.Markdown(extensions=[TableExtension(), SaneListExtension(), extension], output_format="xhtml")
 
-    def inline(self, text: str, state: DocumentState) -> Markup:
-        """Convert a short piece (a question, an objective) and drop the surrounding <p>."""
-        html = str(self.convert(text, state, autolink=False)).strip()
+    def convert(self, text: str, state: DocumentState) -> Markup:
+        """A whole document (a chapter): a fresh Markdown instance, glossary terms linked."""
+        return Markup(self.markdown(state, autolink=True).convert(tidy(text)))
+
+    @cached_property
+    def _fragments(self) -> markdown.Markdown:
+        return self.markdown(DocumentState("fragment"), autolink=False)
+
+    def fragment(self, text: str) -> Markup:
+        """A short block of Markdown (an answer, a note for teachers): one shared instance, reset each time."""
+        return Markup(self._fragments.reset().convert(tidy(text)))
+
+    def inline(self, text: str) -> Markup:
+        """A one-line piece (a question, an objective) without the surrounding <p>."""
+        html = str(self.fragment(text)).strip()
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return Markup(html)
+
+
+def tidy(text: str) -> str:
+    return re.sub(r"[ \t]+(?=\[@)", "", text)  # a note call sits right after the word

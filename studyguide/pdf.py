@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .files import SandboxFetcher, atomic_write
+from .files import atomic_write
 from .model import Guide
 from .render import PROJECT, Options, render_print
 
@@ -22,6 +22,31 @@ class WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def sandbox_fetcher(allowed: list[Path]):
+    """A WeasyPrint URL fetcher that loads only files inside `allowed` (and data: URLs)."""
+    from urllib.parse import unquote, urlparse
+
+    from weasyprint.urls import URLFetcher
+
+    class SandboxFetcher(URLFetcher):
+        def __init__(self):
+            super().__init__(allowed_protocols={"file", "data"})
+            self.allowed = [p.resolve() for p in allowed]
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            parsed = urlparse(url)
+            if parsed.scheme != "file":
+                raise ValueError(f"refused (only files inside the guide are used): {url}")
+            target = Path(unquote(parsed.path)).resolve()
+            if not any(target.is_relative_to(root) for root in self.allowed):
+                raise ValueError(f"refused (outside the guide): {url}")
+            return super().fetch(url, headers)
+
+    return SandboxFetcher()
+
+
 class Layout:
     """One WeasyPrint layout of an HTML document, with the warnings it logged."""
 
@@ -32,7 +57,7 @@ class Layout:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            fetcher = SandboxFetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
+            fetcher = sandbox_fetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
             self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
                                             url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
         finally:

@@ -1,0 +1,223 @@
+"""`make bench`: speed and memory of the builder, side by side with its floor and its peer.
+
+For the default guide and synthetic guides 4x and 16x its size (real structure: chapters,
+glossary terms, citations, questions, figures), it measures, as medians of BENCH_RUNS runs
+(default 3), wall time and peak memory of:
+
+  ours-pdf     python build.py pdf                      (the whole pipeline)
+  wp-ours      WeasyPrint alone on build/<slug>.html     (the layout floor, same PDF variant)
+  wp-pandoc    WeasyPrint alone on pandoc's standalone HTML of the same chapters
+  ours-epub    python build.py epub
+  pandoc-epub  pandoc --toc --citeproc to EPUB           (pandoc 3 from pypandoc-binary)
+
+and, at 1x, the classroom set (make -j2 all) against the student PDF alone, and incremental
+Make runs. Ratios, not absolute times, are what to compare: these machines are noisy.
+
+    BENCH_SIZES=1,4,16 BENCH_RUNS=3 python bench/bench.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+VARIANT = "pdf/ua-1"
+WEASYPRINT_ALONE = ("import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2])"
+                    f".write_pdf(sys.argv[3], pdf_variant={VARIANT!r})")
+
+
+def pandoc() -> str:
+    try:
+        import pypandoc
+    except ImportError:
+        subprocess.run([PY, "-m", "pip", "install", "-q", "pypandoc-binary"], check=True)
+        import pypandoc
+    return pypandoc.get_pandoc_path()
+
+
+# --- synthetic guides -------------------------------------------------------------------------
+
+def synthetic_guide(scale: int, dest: Path) -> Path:
+    """The default guide with its chapters (and the figures they place) repeated `scale` times."""
+    source = ROOT / "content"
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(source, dest)
+    if scale == 1:
+        return dest
+    chapters = sorted((source / "chapters").glob("*.md"))
+    for old in (dest / "chapters").glob("*.md"):
+        old.unlink()
+    figures = (source / "figures.yaml").read_text(encoding="utf-8")
+    extra_figures = []
+    for copy in range(scale):
+        for index, path in enumerate(chapters):
+            number = copy * len(chapters) + index + 1
+            slug = re.sub(r"^\d+-", "", path.stem) + (f"-{copy + 1}" if copy else "")
+            text = path.read_text(encoding="utf-8")
+            if copy:
+                text = re.sub(r"\[\[figure:([\w-]+)\]\]", rf"[[figure:\1-{copy + 1}]]", text)
+                text = re.sub(r"\[\[fig:(?!timeline)([\w-]+)\]\]", rf"[[fig:\1-{copy + 1}]]", text)
+            (dest / "chapters" / f"{number:03d}-{slug}.md").write_text(text, encoding="utf-8")
+        if copy:
+            for block in re.split(r"\n(?=- id: )", figures):
+                if block.startswith("- id: ") and "kind: timeline" not in block:
+                    extra_figures.append(re.sub(r"^- id: ([\w-]+)", rf"- id: \1-{copy + 1}", block))
+    (dest / "figures.yaml").write_text(figures + "\n" + "\n".join(extra_figures), encoding="utf-8")
+    return dest
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak memory (MB, the largest process of the command tree)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    stderr = proc.stderr.read()
+    proc.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{stderr[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def median_run(cmd: list[str], runs: int, cwd: Path = ROOT) -> tuple[float, float]:
+    results = [run(cmd, cwd) for _ in range(runs)]
+    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+
+
+def pages(pdf: Path) -> int:
+    import pikepdf
+
+    with pikepdf.open(pdf) as document:
+        return len(document.pages)
+
+
+def csl_json(guide: Path, target: Path) -> Path:
+    from studyguide.load import load_sources
+    from studyguide.errors import Problems
+
+    records = [{k: v for k, v in src.items() if not k.startswith("_")} for src in load_sources(guide, Problems()).values()]
+    target.write_text(json.dumps(records, default=str), encoding="utf-8")
+    return target
+
+
+def measure_size(scale: int, runs: int, work: Path) -> dict:
+    guide = synthetic_guide(scale, work / f"guide-{scale}x")
+    out = work / f"out-{scale}x"
+    slug = "great-leap-forward"
+    build = [PY, str(ROOT / "build.py")]
+    result = {"scale": scale}
+    result["ours_pdf"] = median_run([*build, "pdf", "--guide", str(guide), "--out", str(out)], runs)
+    result["pages"] = pages(out / f"{slug}.pdf")
+    run([*build, "html", "--guide", str(guide), "--out", str(out)])
+    result["wp_ours"] = median_run([PY, "-c", WEASYPRINT_ALONE, str(out / f"{slug}.html"), str(guide) + "/",
+                                    str(out / "wp-ours.pdf")], runs)
+    chapters = sorted(str(p) for p in (guide / "chapters").glob("*.md"))
+    refs = csl_json(guide, work / f"refs-{scale}x.json")
+    pandoc_cmd = [pandoc(), *chapters, "--citeproc", "--bibliography", str(refs), "--metadata", "title=Benchmark"]
+    run([*pandoc_cmd, "-s", "-o", str(out / "pandoc.html")])
+    result["wp_pandoc"] = median_run([PY, "-c", WEASYPRINT_ALONE, str(out / "pandoc.html"), str(guide) + "/",
+                                      str(out / "wp-pandoc.pdf")], runs)
+    result["pandoc_pages"] = pages(out / "wp-pandoc.pdf")
+    result["ours_epub"] = median_run([*build, "epub", "--guide", str(guide), "--out", str(out)], runs)
+    result["pandoc_epub"] = median_run([*pandoc_cmd, "--toc", "-o", str(out / "pandoc.epub")], runs)
+    return result
+
+
+def measure_make(runs: int, work: Path) -> dict:
+    """At 1x: the classroom set against the student PDF, and incremental rebuilds."""
+    guide = synthetic_guide(1, work / "guide-make")
+
+    def make(*args: str) -> list[str]:
+        return ["make", "--no-print-directory", f"GUIDE={guide}", *args]
+
+    def fresh(out: str, *targets: str) -> tuple[float, float]:
+        shutil.rmtree(work / out, ignore_errors=True)
+        return run(make(f"OUT={work / out}", *targets))
+
+    pdf_alone = statistics.median(fresh("make-pdf", "pdf")[0] for _ in range(runs))
+    classroom = statistics.median(fresh("make-all", "-j2", "all")[0] for _ in range(runs))
+    noop = statistics.median(run(make(f"OUT={work / 'make-all'}", "all"))[0] for _ in range(runs))
+    chapter = sorted((guide / "chapters").glob("*.md"))[2]
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    rebuilt = subprocess.run(make(f"OUT={work / 'make-all'}", "all"), cwd=ROOT, capture_output=True, text=True).stdout
+    commands = [line for line in rebuilt.splitlines() if "build.py" in line]
+    return {"pdf_alone": pdf_alone, "classroom": classroom, "noop": noop,
+            "after_edit": [re.sub(r" --guide \S+ --out \S+ --profile \S+", "", c) for c in commands]}
+
+
+# --- report -----------------------------------------------------------------------------------
+
+def verdict(ok: bool) -> str:
+    return "meets" if ok else "MISSES"
+
+
+def report(sizes: list[dict], make: dict | None) -> str:
+    lines = ["| size | pages | ours PDF s (MB) | WeasyPrint alone s (MB) | pandoc HTML + WeasyPrint s (pages) "
+             "| ours EPUB s | pandoc EPUB s | overhead | s/page vs pandoc | EPUB vs pandoc |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in sizes:
+        overhead = r["ours_pdf"][0] / r["wp_ours"][0]
+        per_page = (r["wp_ours"][0] / r["pages"]) / (r["wp_pandoc"][0] / r["pandoc_pages"])
+        epub = r["ours_epub"][0] / r["pandoc_epub"][0]
+        lines.append(f"| {r['scale']}x | {r['pages']} | {r['ours_pdf'][0]:.2f} ({r['ours_pdf'][1]:.0f}) "
+                     f"| {r['wp_ours'][0]:.2f} ({r['wp_ours'][1]:.0f}) | {r['wp_pandoc'][0]:.2f} ({r['pandoc_pages']}) "
+                     f"| {r['ours_epub'][0]:.2f} | {r['pandoc_epub'][0]:.2f} | {overhead:.2f} | {per_page:.2f} "
+                     f"| {epub:.2f} |")
+    lines.append("")
+    base = sizes[0]
+    lines.append(f"- Overhead (ours PDF / WeasyPrint alone, target ≤ 1.10): "
+                 + ", ".join(f"{r['scale']}x {r['ours_pdf'][0] / r['wp_ours'][0]:.2f}" for r in sizes)
+                 + f" — {verdict(all(r['ours_pdf'][0] / r['wp_ours'][0] <= 1.10 for r in sizes))}")
+    lines.append(f"- Layout cost per page against pandoc's HTML (target ≤ 1.2): "
+                 + ", ".join(f"{r['scale']}x {(r['wp_ours'][0] / r['pages']) / (r['wp_pandoc'][0] / r['pandoc_pages']):.2f}"
+                             for r in sizes))
+    lines.append(f"- EPUB against pandoc (target ≤ 0.8): "
+                 + ", ".join(f"{r['scale']}x {r['ours_epub'][0] / r['pandoc_epub'][0]:.2f}" for r in sizes))
+    for r in sizes[1:]:
+        growth = r["ours_pdf"][0] / base["ours_pdf"][0]
+        lines.append(f"- Growth {base['scale']}x → {r['scale']}x: {growth:.1f}x the time for {r['scale'] / base['scale']:.0f}x "
+                     f"the content (target ≤ {1.0625 * r['scale'] / base['scale']:.1f}x); peak memory "
+                     f"{r['ours_pdf'][1]:.0f} MB (target ≤ 600 MB at 16x)")
+    if make:
+        ratio = make["classroom"] / make["pdf_alone"]
+        lines.append(f"- Classroom set: make -j2 all {make['classroom']:.1f} s against make pdf {make['pdf_alone']:.1f} s: "
+                     f"{ratio:.2f}x (target ≤ 2.0) — {verdict(ratio <= 2.0)}")
+        lines.append(f"- Incremental: make all with nothing changed {make['noop']:.2f} s (target < 0.3 s) — "
+                     f"{verdict(make['noop'] < 0.3)}")
+        lines.append(f"- After editing one chapter, make all ran: " + "; ".join(make["after_edit"]))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    sizes = [int(s) for s in os.environ.get("BENCH_SIZES", "1,4,16").split(",")]
+    runs = int(os.environ.get("BENCH_RUNS", "3"))
+    with tempfile.TemporaryDirectory(prefix="studyguide-bench-") as tmp:
+        work = Path(tmp)
+        results = []
+        for scale in sizes:
+            print(f"[bench] {scale}x …", file=sys.stderr, flush=True)
+            results.append(measure_size(scale, runs, work))
+        print("[bench] make …", file=sys.stderr, flush=True)
+        make = measure_make(runs, work) if 1 in sizes else None
+    text = report(results, make)
+    print(text)
+    (ROOT / "build").mkdir(exist_ok=True)
+    (ROOT / "build" / "bench.md").write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
