@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from studyguide.errors import ContentError
@@ -98,7 +99,7 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
     chosen = [by_stem[s] for s in args.chapter] or list(guide.chapters)
     warnings = []
     for edition in ("student", "teacher"):
-        edition_options = Options(edition=edition, paper=options.paper, profile=options.profile)
+        edition_options = replace(options, edition=edition)
         for chapter in chosen:
             target = handout_path(out, chapter, edition_options)
             found = write_handout(guide, chapter, edition_options, target)
@@ -146,7 +147,8 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and guide.warnings:
         print(f"{len(guide.warnings)} warning(s); failing because of --strict", file=sys.stderr)
         return 1
-    options = Options(edition=args.edition, paper=args.paper or guide.paper, profile=args.profile)
+    options = Options(edition=args.edition, paper=args.paper or guide.paper, profile=args.profile,
+                      timestamp=build_date(guide).strftime("%Y-%m-%dT%H:%M:%SZ"))
     out = Path(args.out)
     if args.target in ("html", "all"):
         build_html(guide, options, out)

@@ -28,10 +28,14 @@ class Options:
     edition: str = "student"  # student | teacher
     paper: str = "a4"  # a4 | letter
     profile: str = "standard"  # standard | large
+    timestamp: str = ""  # the outputs' creation date (W3C format); "" means the guide's own date
 
     @property
     def teacher(self) -> bool:
         return self.edition == "teacher"
+
+    def created(self, guide: Guide) -> str:
+        return self.timestamp or guide.date.isoformat()
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +113,7 @@ def render_print(guide: Guide, options: Options) -> str:
     """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
     return environment().get_template("print/book.html.j2").render(
         guide=guide, options=options, medium="print", css=Markup(print_css(options)),
-        created=guide.date.isoformat())
+        created=options.created(guide))
 
 
 def handout_css(options: Options) -> str:

@@ -59,6 +59,10 @@ def test_same_input_gives_identical_bytes(tmp_path):
         assert result.returncode == 0, result.stderr
         digests.append((sha256(out / "rivers.pdf"), sha256(out / "rivers.epub")))
     assert digests[0] == digests[1]
+    info = subprocess.run(["pdfinfo", str(tmp_path / "a" / "rivers.pdf")], capture_output=True, text=True).stdout
+    assert "Nov 14 22:13:20 2023" in info  # the PDF's dates come from SOURCE_DATE_EPOCH
+    with zipfile.ZipFile(tmp_path / "a" / "rivers.epub") as z:
+        assert {i.date_time for i in z.infolist()} == {(2023, 11, 14, 22, 13, 20)}
 
 
 def test_failed_build_leaves_last_good_outputs_untouched(tmp_path):
