@@ -19,7 +19,16 @@ TYPES = BOOK_TYPES | {"chapter", "article-magazine", "article-newspaper", "artic
 
 
 def date_parts(issued) -> list[int]:
-    """CSL `issued` ({date-parts: [[y, m, d]]}, 'YYYY-MM-DD', a date or a year) -> [y, m, d]."""
+    """CSL `issued` ({date-parts: [[y, m, d]]}, 'YYYY-MM-DD', a date or a year) -> [y, m, d]; [] if unreadable."""
+    try:
+        parts = _raw_date_parts(issued)
+    except (TypeError, ValueError, IndexError, KeyError, AttributeError):
+        return []
+    valid = len(parts) <= 3 and (len(parts) < 2 or 1 <= parts[1] <= 12) and (len(parts) < 3 or 1 <= parts[2] <= 31)
+    return parts if valid else []
+
+
+def _raw_date_parts(issued) -> list[int]:
     if issued is None or issued == "":
         return []
     if isinstance(issued, dict):
@@ -27,15 +36,15 @@ def date_parts(issued) -> list[int]:
             parts = issued["date-parts"][0] if issued["date-parts"] else []
             return [int(p) for p in parts]
         if "literal" in issued:
-            return date_parts(str(issued["literal"]))
+            return _raw_date_parts(str(issued["literal"]))
         if "raw" in issued:
-            return date_parts(str(issued["raw"]))
+            return _raw_date_parts(str(issued["raw"]))
         return []
     if isinstance(issued, dt.date):
         return [issued.year, issued.month, issued.day]
     if isinstance(issued, int):
         return [issued]
-    return [int(p) for p in str(issued).split("-") if p.strip().isdigit()]
+    return [int(p) for p in str(issued).split("-")]
 
 
 def format_date(parts: list[int]) -> str:

@@ -29,10 +29,21 @@ def write_handout(guide: Guide, chapter: Chapter, options: Options, target: Path
     if budget and layout.pages > budget and not options.teacher:
         warnings.append(f"{chapter.source_path}: handout for chapter {chapter.number} ‘{chapter.title}’ has "
                         f"{layout.pages} pages, over the page budget of {budget}")
-    if layout.pages % 2:
-        layout = Layout(render_handout(guide, chapter, options, pad=True), guide)
-    atomic_write(target, layout.pdf())
+    data = layout.pdf()
+    atomic_write(target, with_blank_page(data) if layout.pages % 2 else data)
     return warnings
+
+
+def with_blank_page(data: bytes) -> bytes:
+    """Add an empty last page, so double-sided printing never puts two lessons on one sheet."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        last = pdf.pages[-1]
+        pdf.add_blank_page(page_size=(float(last.mediabox[2]), float(last.mediabox[3])))
+        buffer = io.BytesIO()
+        pdf.save(buffer, deterministic_id=True)
+    return buffer.getvalue()
 
 
 def combine(paths: list[Path], target: Path) -> None:

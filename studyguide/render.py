@@ -124,10 +124,10 @@ def handout_css(options: Options) -> str:
     return "\n".join(css)
 
 
-def render_handout(guide: Guide, chapter: Chapter, options: Options, pad: bool = False) -> str:
+def render_handout(guide: Guide, chapter: Chapter, options: Options) -> str:
     """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
     return environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium="handout", pad=pad,
+        guide=guide, chapter=chapter, options=options, medium="handout",
         css=Markup(handout_css(options)), created=guide.date.isoformat())
 
 

@@ -165,3 +165,8 @@ def test_chinese_text_needs_a_language_mark(guide):
     edit(path, "莱茵河", '<span lang="zh-Hans">莱茵河</span>')
     loaded = load_guide(guide)
     assert '<span lang="zh-Hans">莱茵河</span>' in str(loaded.chapter("rhine").body)
+
+
+def test_duplicate_chapter_slug(guide):
+    (guide / "chapters" / "03-danube.md").write_text((guide / "chapters" / "01-danube.md").read_text())
+    assert f"{guide / 'chapters' / '03-danube.md'}: duplicate chapter slug 'danube' (also 01-danube.md)" in errors_of(guide)
