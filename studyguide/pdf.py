@@ -1,7 +1,9 @@
 """PDF output: HTML laid out by WeasyPrint as a tagged PDF/UA-1 (the guide, editions and handouts)."""
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 from .files import atomic_write
@@ -47,6 +49,21 @@ def sandbox_fetcher(allowed: list[Path]):
     return SandboxFetcher()
 
 
+@contextmanager
+def fewer_collections():
+    """Layout makes millions of short-lived objects: freeze what exists (the model, the
+    modules) out of the collector's way and collect less often. Saves about 12 % of layout."""
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
 class Layout:
     """One WeasyPrint layout of an HTML document, with the warnings it logged."""
 
@@ -58,8 +75,9 @@ class Layout:
         logger.addHandler(collector)
         try:
             fetcher = sandbox_fetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
-            self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
-                                            url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+            with fewer_collections():
+                self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
+                                                url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
         finally:
             logger.removeHandler(collector)
         self.warnings = collector.messages
@@ -69,7 +87,8 @@ class Layout:
         return len(self.document.pages)
 
     def pdf(self) -> bytes:
-        return self.document.write_pdf(pdf_variant=PDF_VARIANT)
+        with fewer_collections():
+            return self.document.write_pdf(pdf_variant=PDF_VARIANT)
 
 
 def write_pdf(guide: Guide, options: Options, target: Path) -> list[str]:
