@@ -101,7 +101,7 @@ def book_identifier(guide: Guide, options: Options) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def build_book(guide: Guide, options: Options, modified: dt.datetime) -> epub.EpubBook:
+def build_book(guide: Guide, options: Options) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(book_identifier(guide, options))
     suffix = " (Teacher edition)" if options.teacher else ""
@@ -174,7 +174,7 @@ def accessibility_summary() -> str:
 
 
 def epub_bytes(guide: Guide, options: Options, modified: dt.datetime) -> bytes:
-    book = build_book(guide, options, modified)
+    book = build_book(guide, options)
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
     return repack(raw.getvalue(), guide.language, modified)
