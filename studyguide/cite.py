@@ -99,8 +99,15 @@ def _title(src: dict, short: bool = False) -> Markup:
     return Markup("“{}”").format(title)
 
 
-def _end(text: str) -> str:
-    return text if text.endswith((".", "?", "!", ".”", "?”", "!”")) else text + "."
+def end_sentence(text: str) -> str:
+    """Close with a full stop unless already closed; inside a closing quotation mark (Chicago
+    style), also when the quotation sits at the end of a link."""
+    plain = str(text)
+    closing = next((end for end in ("”</a>", "”") if plain.endswith(end)), "")
+    body = plain[: len(plain) - len(closing)]
+    if not body.endswith((".", "?", "!")):
+        body += "."
+    return Markup(body + closing) if isinstance(text, Markup) else body + closing
 
 
 def bibliography_entry(src: dict) -> Markup:
@@ -109,22 +116,22 @@ def bibliography_entry(src: dict) -> Markup:
     parts: list[Markup] = []
     creators = src.get("author") or []
     if creators:
-        parts.append(escape(_end(names(creators))))
+        parts.append(escape(end_sentence(names(creators))))
     elif src.get("editor"):
         eds = src["editor"]
         parts.append(escape(names(eds) + (", eds." if len(eds) > 1 else ", ed.")))
     title = _title(src)
     parts.append(Markup(title + ("" if str(title).endswith((".", "”", "]")) else ".")) if kind in BOOK_TYPES
-                 else _quoted_title_with_period(title))
+                 else Markup(end_sentence(str(title))))
     container = src.get("container-title")
     when = format_date(date_parts(src.get("issued"))) if src.get("issued") else ""
     if kind in BOOK_TYPES:
         if creators and src.get("editor"):
             parts.append(escape(f"Edited by {names_natural(src['editor'])}."))
         if src.get("edition"):
-            parts.append(escape(_end(str(src["edition"]))))
+            parts.append(escape(end_sentence(str(src["edition"]))))
         if src.get("volume"):
-            parts.append(escape(_end(f"Vol. {src['volume']}")))
+            parts.append(escape(end_sentence(f"Vol. {src['volume']}")))
         if _publication(src, when):
             parts.append(escape(_publication(src, when)))
     elif kind == "chapter":
@@ -137,7 +144,7 @@ def bibliography_entry(src: dict) -> Markup:
         if _publication(src, when):
             parts.append(escape(_publication(src, when)))
     elif kind == "speech":
-        parts.append(escape(_end(", ".join(x for x in ("Speech", src.get("event-place", ""), when) if x))))
+        parts.append(escape(end_sentence(", ".join(x for x in ("Speech", src.get("event-place", ""), when) if x))))
     else:
         bits = Markup(", ").join(
             ([Markup("<i>{}</i>").format(container)] if container else [])
@@ -147,7 +154,7 @@ def bibliography_entry(src: dict) -> Markup:
         if bits:
             parts.append(bits + ".")
     if src.get("note"):
-        parts.append(escape(_end(str(src["note"]))))
+        parts.append(escape(end_sentence(str(src["note"]))))
     if src.get("URL"):
         url = str(src["URL"])
         parts.append(Markup('<a href="{}">{}</a>.').format(url, url))
@@ -159,17 +166,10 @@ def names_natural(people: list[dict]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def _quoted_title_with_period(title: Markup) -> Markup:
-    text = str(title)
-    if text.endswith("”"):
-        return Markup(text[:-1] + ".”") if not text[:-1].endswith((".", "?", "!")) else title
-    return Markup(text + ".")
-
-
 def _publication(src: dict, when: str) -> str:
     place, publisher = src.get("publisher-place", ""), src.get("publisher", "")
     pub = ": ".join(x for x in (place, publisher) if x)
-    return _end(", ".join(x for x in (pub, when) if x)) if (pub or when) else ""
+    return end_sentence(", ".join(x for x in (pub, when) if x)) if (pub or when) else ""
 
 
 def short_note(src: dict) -> Markup:

@@ -30,6 +30,8 @@ from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
+from .cite import end_sentence
+
 CITATION_RE = r"\[(@[^\[\]]+)\](?!\()"
 TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
 FIGURE_REF_RE = r"\[\[fig:([\w-]+)\]\]"
@@ -113,20 +115,11 @@ class CitationProcessor(InlineProcessor):
             if locator:
                 piece += escape(", " + locator)
             pieces.append(piece)
-        self.state.notes.append((anchor, ref, end_sentence(Markup("; ").join(pieces)), tuple(k for k, _ in items)))
+        note = end_sentence(Markup("; ").join(pieces))
+        self.state.notes.append((anchor, ref, note, tuple(k for k, _ in items)))
         el = etree.Element("span")
         el.set("data-note", str(number))
         return el, m.start(0), m.end(0)
-
-
-def end_sentence(html: Markup) -> Markup:
-    """Close a note with a full stop, inside a closing quotation mark (Chicago style)."""
-    text = str(html)
-    closing = next((end for end in ("”</a>", "”") if text.endswith(end)), "")
-    body = text[: len(text) - len(closing)] if closing else text
-    if not body.endswith((".", "?", "!")):
-        body += "."
-    return Markup(body + closing)
 
 
 class TermMarkProcessor(InlineProcessor):
