@@ -12,7 +12,7 @@ import mimetypes
 import re
 import uuid
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ebooklib import epub
@@ -47,7 +47,6 @@ class Document:
     title: str
     xhtml: str
     kind: str = ""  # landmark type, if any
-    children: list[tuple[str, str]] = field(default_factory=list)  # (anchor, title) for the nav
 
 
 def build_documents(guide: Guide, options: Options) -> list[Document]:
@@ -65,13 +64,16 @@ def build_documents(guide: Guide, options: Options) -> list[Document]:
     docs.append(doc("questions.xhtml", "Discussion questions", "parts/questions.html.j2"))
     docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
     docs.append(doc("sources.xhtml", "Sources", "parts/sources.html.j2", "bibliography"))
-    return resolve_links(docs)
+    return docs
 
 
-def resolve_links(docs: list[Document]) -> list[Document]:
+def anchor_homes(docs: list[Document]) -> dict[str, str]:
+    """Which document holds each anchor (id)."""
+    return {anchor: d.file_name for d in docs for anchor in ID_RE.findall(d.xhtml)}
+
+
+def resolve_links(docs: list[Document], home: dict[str, str]) -> None:
     """Point every `#anchor` link at the document that holds the anchor."""
-    home = {anchor: d.file_name for d in docs for anchor in ID_RE.findall(d.xhtml)}
-
     for d in docs:
         def target(match: re.Match, d=d) -> str:
             anchor = match.group(1)
@@ -81,7 +83,6 @@ def resolve_links(docs: list[Document]) -> list[Document]:
             return f'href="#{anchor}"' if where == d.file_name else f'href="{where}#{anchor}"'
 
         d.xhtml = HREF_RE.sub(target, d.xhtml)
-    return docs
 
 
 def title_lines(title: str, width: int = 16) -> list[str]:
@@ -137,6 +138,8 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
         book.add_item(epub.EpubItem(uid=f"img-{len(book.items)}", file_name=image, media_type=media_type,
                                     content=(guide.root / image).read_bytes()))
     docs = build_documents(guide, options)
+    homes = anchor_homes(docs)
+    resolve_links(docs, homes)
     items = []
     for i, d in enumerate(docs):
         item = epub.EpubItem(uid=f"doc{i}", file_name=d.file_name, media_type="application/xhtml+xml",
@@ -146,7 +149,7 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
         book.add_item(item)
         items.append(item)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=render_nav(guide, options, docs).encode())
+                        content=render_nav(guide, options, docs, homes).encode())
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
@@ -155,13 +158,12 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
     return book
 
 
-def render_nav(guide: Guide, options: Options, docs: list[Document]) -> str:
-    toc = [{"href": d.file_name, "title": d.title, "children": []} for d in docs]
+def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str]) -> str:
+    toc = [{"href": d.file_name, "title": d.title} for d in docs]
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
     landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]
-    home = {anchor: d.file_name for d in docs for anchor in ID_RE.findall(d.xhtml)}
-    figures = [{"href": f"{home[f.anchor]}#{f.anchor}", "number": f.number, "title": f.title} for f in guide.figures]
+    figures = [{"href": f"{homes[f.anchor]}#{f.anchor}", "number": f.number, "title": f.title} for f in guide.figures]
     return render_ebook_document("epub/nav.xhtml.j2", guide, options, "Contents", toc=toc, landmarks=landmarks,
                                  figures=figures)
 
