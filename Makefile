@@ -24,7 +24,7 @@ SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
 HANDOUTS    := $(STEMS:%=$(OUT)/handouts/%.pdf)
 HANDOUT_LOG := $(OUT)/handouts/.built
 CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
-PRINT_CSS   := styles/print.css styles/large-print.css
+PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
 
 # The print options are recorded in a file that changes only when they change, so
@@ -91,7 +91,7 @@ $(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
 # Handouts and answer keys are built in one process (the model and fonts prepared once).
 # A handout depends on its own chapter and the guide's shared files, not on other chapters:
 # when only chapters changed ($? holds only chapter files), only their handouts are rebuilt.
-$(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css $(OPTIONS_FILE) | $(STAMP)
+$(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css styles/teacher.css $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py handouts $(BUILD_ARGS) $(if $(filter-out $(CHAPTERS),$?),,$(foreach f,$?,--chapter $(basename $(notdir $(f)))))
 	touch $@
 

@@ -98,12 +98,12 @@ def stylesheet(name: str) -> str:
     return (STYLES / name).read_text(encoding="utf-8")
 
 
-def print_css(options: Options) -> str:
+def page_css(sheet: str, options: Options) -> str:
+    """A print stylesheet with the options applied: paper size, teacher marks, large print."""
     size, height = PAPER_SIZES[options.paper]
-    css = [stylesheet("print.css"), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
+    css = [stylesheet(sheet), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
     if options.teacher:
-        css.append('@page { @top-right { content: "Teacher edition"; font: italic 8.5pt "Lato", sans-serif; '
-                   'vertical-align: bottom; padding-bottom: 4mm; } }\n@page cover { @top-right { content: none; } }')
+        css.append(stylesheet("teacher.css"))
     if options.profile == "large":
         css.append(stylesheet("large-print.css"))
     return "\n".join(css)
@@ -112,23 +112,15 @@ def print_css(options: Options) -> str:
 def render_print(guide: Guide, options: Options) -> str:
     """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
     return environment().get_template("print/book.html.j2").render(
-        guide=guide, options=options, medium="print", css=Markup(print_css(options)),
+        guide=guide, options=options, medium="print", css=Markup(page_css("print.css", options)),
         created=options.created(guide))
-
-
-def handout_css(options: Options) -> str:
-    size, _ = PAPER_SIZES[options.paper]
-    css = [stylesheet("handout.css"), f"@page {{ size: {size}; }}"]
-    if options.profile == "large":
-        css.append(stylesheet("large-print.css"))
-    return "\n".join(css)
 
 
 def render_handout(guide: Guide, chapter: Chapter, options: Options) -> str:
     """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
     return environment().get_template("handout/handout.html.j2").render(
         guide=guide, chapter=chapter, options=options, medium="handout",
-        css=Markup(handout_css(options)), created=guide.date.isoformat())
+        css=Markup(page_css("handout.css", options)), created=guide.date.isoformat())
 
 
 def render_ebook_document(template: str, guide: Guide, options: Options, title: str, **context) -> str:
