@@ -633,8 +633,10 @@ def number_figures(chapters: list[RawChapter], figures: list[dict], path: Path, 
     declared = {f["id"]: f for f in figures}
     numbers: dict[str, int] = {}
     placed: dict[str, tuple[Path, int]] = {}
+    references = []  # (path, line, match): checked once every figure has its number
     for chapter in chapters:
         for number, line in body_lines(chapter):
+            references += [(chapter.path, number, m) for m in re.finditer(FIGURE_REF_RE, line)]
             match = FIGURE_PLACE_RE.match(line)
             if match:
                 fid = match.group(1)
@@ -653,11 +655,9 @@ def number_figures(chapters: list[RawChapter], figures: list[dict], path: Path, 
             numbers.setdefault(f["id"], len(numbers) + 1)
         elif f["id"] not in numbers:
             problems.warn(path, f["line"], f"figure '{f['id']}' is never placed in a chapter ([[figure:{f['id']}]])")
-    for chapter in chapters:
-        for number, line in body_lines(chapter):
-            for match in re.finditer(FIGURE_REF_RE, line):
-                if match.group(1) not in numbers:
-                    problems.error(chapter.path, number, f"unknown figure '{match.group(1)}' in '{match.group(0)}'")
+    for path, number, match in references:
+        if match.group(1) not in numbers:
+            problems.error(path, number, f"unknown figure '{match.group(1)}' in '{match.group(0)}'")
     return numbers
 
 
