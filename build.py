@@ -33,12 +33,12 @@ def progress(message: str) -> None:
     print(f"[studyguide] {message}", file=sys.stderr, flush=True)
 
 
-def build_date(guide: Guide) -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set, else the guide's own date: reproducible timestamps."""
+def source_date_epoch() -> dt.datetime | None:
+    """SOURCE_DATE_EPOCH when set; otherwise outputs take the guide's own date. Either way reproducible."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch and epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).replace(tzinfo=None)
-    return dt.datetime.combine(guide.date, dt.time())
+    return None
 
 
 def output_name(guide: Guide, options: Options, extension: str) -> str:
@@ -83,7 +83,7 @@ def build_epub(guide: Guide, options: Options, out: Path) -> Path:
     from studyguide.epub import write_epub
 
     target = out / output_name(guide, options, "epub")
-    write_epub(guide, options, target, build_date(guide))
+    write_epub(guide, options, target)
     progress(f"wrote {target}")
     return target
 
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{len(guide.warnings)} warning(s); failing because of --strict", file=sys.stderr)
         return 1
     options = Options(edition=args.edition, paper=args.paper or guide.paper, profile=args.profile,
-                      timestamp=build_date(guide).strftime("%Y-%m-%dT%H:%M:%SZ"))
+                      built=source_date_epoch())
     out = Path(args.out)
     if args.target in ("html", "all"):
         build_html(guide, options, out)

@@ -175,7 +175,8 @@ def accessibility_summary() -> str:
             "or sound, and nothing flashes.")
 
 
-def epub_bytes(guide: Guide, options: Options, modified: dt.datetime) -> bytes:
+def epub_bytes(guide: Guide, options: Options) -> bytes:
+    modified = options.date(guide)
     book = build_book(guide, options)
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
@@ -198,5 +199,5 @@ def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def write_epub(guide: Guide, options: Options, target: Path, modified: dt.datetime) -> None:
-    atomic_write(target, epub_bytes(guide, options, modified))
+def write_epub(guide: Guide, options: Options, target: Path) -> None:
+    atomic_write(target, epub_bytes(guide, options))

@@ -5,6 +5,7 @@ rendering, not separate code paths.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,14 +29,18 @@ class Options:
     edition: str = "student"  # student | teacher
     paper: str = "a4"  # a4 | letter
     profile: str = "standard"  # standard | large
-    timestamp: str = ""  # the outputs' creation date (W3C format); "" means the guide's own date
+    built: dt.datetime | None = None  # the outputs' date (SOURCE_DATE_EPOCH); None: the guide's own date
 
     @property
     def teacher(self) -> bool:
         return self.edition == "teacher"
 
+    def date(self, guide: Guide) -> dt.datetime:
+        return self.built or dt.datetime.combine(guide.date, dt.time())
+
     def created(self, guide: Guide) -> str:
-        return self.timestamp or guide.date.isoformat()
+        """The date in W3C format, as WeasyPrint reads it from dcterms.created."""
+        return self.date(guide).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @lru_cache(maxsize=1)
