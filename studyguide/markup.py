@@ -83,6 +83,7 @@ class DocumentState:
 
     prefix: str  # anchor prefix, e.g. the chapter slug
     chapter_number: int = 0
+    citations: list[list[tuple[str, str]]] = field(default_factory=list)  # [(source id, locator)] per citation
     notes: list[tuple[str, str, Markup, tuple]] = field(default_factory=list)  # (anchor, ref, html, source ids)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
     term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
@@ -105,20 +106,9 @@ class CitationProcessor(InlineProcessor):
         items = [(k, loc) for k, loc in parse_citation(m.group(1)) if k in self.sources]
         if not items:
             return None, None, None
-        number = len(self.state.notes) + 1  # renumbered in document order by NoteOrder
-        anchor = f"{self.state.prefix}-note-{number}"
-        ref = f"{self.state.prefix}-ref-{number}"
-        pieces = []
-        for key, locator in items:
-            src = self.sources[key]
-            piece = Markup('<a href="#{}">{}</a>').format(src.anchor, src.short)
-            if locator:
-                piece += escape(", " + locator)
-            pieces.append(piece)
-        note = end_sentence(Markup("; ").join(pieces))
-        self.state.notes.append((anchor, ref, note, tuple(k for k, _ in items)))
+        self.state.citations.append(items)
         el = etree.Element("span")
-        el.set("data-note", str(number))
+        el.set("data-note", str(len(self.state.citations)))  # numbered in document order by NoteOrder
         return el, m.start(0), m.end(0)
 
 
@@ -230,24 +220,90 @@ class GlossaryLinker(Treeprocessor):
         return head
 
 
-class NoteOrder(Treeprocessor):
-    """Numbers notes in document order (inline processing visits nested blocks last)."""
+NOTE_BLOCKS = {"p", "li", "dd", "dt", "td", "th", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
 
-    def __init__(self, md, state: DocumentState):
+
+class NoteOrder(Treeprocessor):
+    """Makes the notes: one per paragraph, numbered in document order.
+
+    The citations of one paragraph (list item, table cell) share a single note, placed at the
+    paragraph's last citation, as the Chicago Manual allows (17th ed., 14.57) to keep note
+    references few; a source cited twice there is named once, its locators joined.
+    """
+
+    def __init__(self, md, state: DocumentState, sources: dict):
         super().__init__(md)
-        self.state = state
+        self.state, self.sources = state, sources
 
     def run(self, root):
-        calls = [el for el in root.iter("span") if el.get("data-note")]
-        created = self.state.notes
         prefix = self.state.prefix
         self.state.notes = []
-        for number, el in enumerate(calls, 1):
-            _, _, html, keys = created[int(el.get("data-note")) - 1]
-            el.set("data-note", str(number))
+        for calls in paragraph_calls(root):
+            items = [item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1]]
+            for call, parent in calls[:-1]:
+                remove_keeping_tail(parent, call)
+            number = len(self.state.notes) + 1
+            calls[-1][0].set("data-note", str(number))
             ref = f"{prefix}-ref-{number}"
-            self.state.notes.append((f"{prefix}-note-{number}", ref, html, keys))
+            keys = tuple(dict.fromkeys(key for key, _ in items))
+            self.state.notes.append((f"{prefix}-note-{number}", ref, self.note_html(items), keys))
             self.state.source_uses.extend((key, ref) for key in keys)
+
+    def note_html(self, items: list[tuple[str, str]]) -> Markup:
+        """'Source, 4; Other' for the items, each source once with its locators joined."""
+        locators: dict[str, list[str]] = {}
+        for key, locator in items:
+            found = locators.setdefault(key, [])
+            if locator and locator not in found:
+                found.append(locator)
+        pieces = []
+        for key, found in locators.items():
+            src = self.sources[key]
+            piece = Markup('<a href="#{}">{}</a>').format(src.anchor, src.short)
+            if found:
+                piece += escape(", " + join_locators(found))
+            pieces.append(piece)
+        return end_sentence(Markup("; ").join(pieces))
+
+
+PAGE_LOCATOR = re.compile(r"^pp?\.\s*(\S.*)$")
+
+
+def join_locators(locators: list[str]) -> str:
+    """['p. 4', 'pp. 7–9'] -> 'pp. 4, 7–9'; other locators are listed as written."""
+    pages = [PAGE_LOCATOR.match(locator) for locator in locators]
+    if len(locators) > 1 and all(pages):
+        return "pp. " + ", ".join(match.group(1) for match in pages)
+    return ", ".join(locators)
+
+
+def paragraph_calls(root) -> list[list[tuple]]:
+    """The note calls (element, parent) of each paragraph, paragraphs in the order of their last call."""
+    groups: dict[int, list[tuple]] = {}
+    order: list[int] = []
+
+    def walk(el, block):
+        for child in el:
+            if child.tag == "span" and child.get("data-note"):
+                groups.setdefault(id(block), []).append((child, el))
+                order.append(id(block))
+            walk(child, child if child.tag in NOTE_BLOCKS else block)
+
+    walk(root, root)
+    last = {block: index for index, block in enumerate(order)}
+    return [groups[block] for block in sorted(last, key=last.get)]
+
+
+def remove_keeping_tail(parent, el) -> None:
+    """Remove an inline element, keeping the text that follows it."""
+    index = list(parent).index(el)
+    if el.tail:
+        if index:
+            before = parent[index - 1]
+            before.tail = (before.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 class ExcerptNumberer(Treeprocessor):
@@ -352,7 +408,7 @@ class StudyGuideExtension(Extension):
             TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, self.state, self.matcher), "glossary", 5)
-        md.treeprocessors.register(NoteOrder(md, self.state), "note-order", 4.5)
+        md.treeprocessors.register(NoteOrder(md, self.state, self.sources), "note-order", 4.5)
         md.treeprocessors.register(ExcerptNumberer(md, self.state), "excerpts", 4)
         md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
 

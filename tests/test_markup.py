@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from studyguide.markup import Converter, DocumentState, TermMatcher, parse_citation, sanitize_html
+from studyguide.markup import Converter, DocumentState, TermMatcher, join_locators, parse_citation, sanitize_html
 from studyguide.model import Source
 
 FORMS = {
@@ -69,7 +69,7 @@ def test_explicit_mark_links_and_counts_as_first_use():
 
 
 def test_citations_become_numbered_notes_with_locators():
-    html, state = convert("Mao spoke [@mao1955, p. 458]. Li saw it [@li1994; @mao1955, pp. 1–2].")
+    html, state = convert("Mao spoke [@mao1955, p. 458].\n\nLi saw it [@li1994; @mao1955, pp. 1–2].")
     assert html.count("data-note=") == 2
     assert "spoke<span" in html  # the space before the call is removed
     assert str(state.notes[0][2]).endswith(", p. 458.")
@@ -77,9 +77,31 @@ def test_citations_become_numbered_notes_with_locators():
     assert [k for k, _ in state.source_uses] == ["mao1955", "li1994", "mao1955"]
 
 
+def test_citations_in_one_paragraph_share_a_note_at_the_last_call():
+    html, state = convert("Mao spoke [@mao1955, p. 458]. Li saw it [@li1994]. Mao again [@mao1955, p. 460]. End.")
+    assert html.count("data-note=") == 1
+    assert "Mao spoke. Li saw it. Mao again<span data-note=\"1\"></span>. End." in html
+    note = str(state.notes[0][2])
+    assert note.count('href="#src-mao1955"') == 1 and "pp. 458, 460" in note
+    assert note.index("src-mao1955") < note.index("src-li1994")
+    assert [k for k, _ in state.source_uses] == ["mao1955", "li1994"]
+
+
+def test_notes_are_numbered_by_their_paragraphs_order():
+    html, state = convert("- one [@li1994]\n- two [@mao1955]\n\nAfter [@li1994; @mao1955].")
+    assert re.findall(r'data-note="(\d+)"', html) == ["1", "2", "3"]
+    assert [n[3] for n in state.notes] == [("li1994",), ("mao1955",), ("li1994", "mao1955")]
+
+
 def test_note_ending_in_quotation_mark_puts_full_stop_inside():
     _, state = convert("Mao spoke [@mao1955].")
     assert str(state.notes[0][2]).endswith("Cooperation.”</a>")
+
+
+def test_page_locators_of_one_source_are_joined():
+    assert join_locators(["p. 4", "pp. 7–9"]) == "pp. 4, 7–9"
+    assert join_locators(["p. 4"]) == "p. 4"
+    assert join_locators(["chap. 2", "p. 9"]) == "chap. 2, p. 9"
 
 
 def test_parse_citation():
