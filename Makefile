@@ -71,7 +71,8 @@ epub: $(OUT)/$(SLUG).epub
 html: $(OUT)/$(SLUG).html
 teacher: $(OUT)/$(SLUG)-teacher.pdf $(OUT)/$(SLUG)-teacher.epub
 handouts: $(HANDOUT_LOG)
-all: pdf epub html teacher handouts
+# Longest jobs first, so that `make -j2 all` keeps both cores busy to the end.
+all: pdf handouts teacher epub html
 
 $(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf $(BUILD_ARGS)
