@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,8 +80,17 @@ def synthetic_guide(scale: int, dest: Path) -> Path:
 
 # --- measuring --------------------------------------------------------------------------------
 
-def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB, the largest process of the command tree)."""
+@dataclass
+class Measure:
+    """Medians over the runs of wall and CPU seconds (CPU: the process and its children),
+    and the largest peak memory (MB) of any process of the command."""
+
+    wall: float
+    cpu: float
+    mb: float
+
+
+def run(cmd: list[str], cwd: Path = ROOT) -> Measure:
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -89,12 +99,19 @@ def run(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(map(str, cmd))} failed:\n{stderr[-2000:]}")
-    return seconds, usage.ru_maxrss / 1024
+    return Measure(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
-def median_run(cmd: list[str], runs: int, cwd: Path = ROOT) -> tuple[float, float]:
-    results = [run(cmd, cwd) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+def interleaved(commands: dict[str, list[str]], runs: int, cwd: Path = ROOT) -> dict[str, Measure]:
+    """Each command once per round, round after round, so that a noisy spell on the machine
+    falls on all of them alike rather than on one command's consecutive runs."""
+    results: dict[str, list[Measure]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            results[name].append(run(cmd, cwd))
+    return {name: Measure(statistics.median(m.wall for m in ms), statistics.median(m.cpu for m in ms),
+                          max(m.mb for m in ms))
+            for name, ms in results.items()}
 
 
 def pages(pdf: Path) -> int:
@@ -118,22 +135,19 @@ def measure_size(scale: int, runs: int, work: Path) -> dict:
     out = work / f"out-{scale}x"
     slug = "great-leap-forward"
     build = [PY, str(ROOT / "build.py")]
-    result = {"scale": scale}
-    result["ours_pdf"] = median_run([*build, "pdf", "--guide", str(guide), "--out", str(out)], runs)
-    result["pages"] = pages(out / f"{slug}.pdf")
     run([*build, "html", "--guide", str(guide), "--out", str(out)])
-    result["wp_ours"] = median_run([PY, "-c", WEASYPRINT_ALONE, str(out / f"{slug}.html"), str(guide) + "/",
-                                    str(out / "wp-ours.pdf")], runs)
     chapters = sorted(str(p) for p in (guide / "chapters").glob("*.md"))
     refs = csl_json(guide, work / f"refs-{scale}x.json")
     pandoc_cmd = [pandoc(), *chapters, "--citeproc", "--bibliography", str(refs), "--metadata", "title=Benchmark"]
     run([*pandoc_cmd, "-s", "-o", str(out / "pandoc.html")])
-    result["wp_pandoc"] = median_run([PY, "-c", WEASYPRINT_ALONE, str(out / "pandoc.html"), str(guide) + "/",
-                                      str(out / "wp-pandoc.pdf")], runs)
-    result["pandoc_pages"] = pages(out / "wp-pandoc.pdf")
-    result["ours_epub"] = median_run([*build, "epub", "--guide", str(guide), "--out", str(out)], runs)
-    result["pandoc_epub"] = median_run([*pandoc_cmd, "--toc", "-o", str(out / "pandoc.epub")], runs)
-    return result
+    result = interleaved({
+        "ours_pdf": [*build, "pdf", "--guide", str(guide), "--out", str(out)],
+        "wp_ours": [PY, "-c", WEASYPRINT_ALONE, str(out / f"{slug}.html"), str(guide) + "/", str(out / "wp-ours.pdf")],
+        "wp_pandoc": [PY, "-c", WEASYPRINT_ALONE, str(out / "pandoc.html"), str(guide) + "/", str(out / "wp-pandoc.pdf")],
+        "ours_epub": [*build, "epub", "--guide", str(guide), "--out", str(out)],
+        "pandoc_epub": [*pandoc_cmd, "--toc", "-o", str(out / "pandoc.epub")],
+    }, runs)
+    return {"scale": scale, "pages": pages(out / f"{slug}.pdf"), "pandoc_pages": pages(out / "wp-pandoc.pdf"), **result}
 
 
 def measure_make(runs: int, work: Path) -> dict:
@@ -143,18 +157,20 @@ def measure_make(runs: int, work: Path) -> dict:
     def make(*args: str) -> list[str]:
         return ["make", "--no-print-directory", f"GUIDE={guide}", *args]
 
-    def fresh(out: str, *targets: str) -> tuple[float, float]:
+    def fresh(out: str, *targets: str) -> Measure:
         shutil.rmtree(work / out, ignore_errors=True)
         return run(make(f"OUT={work / out}", *targets))
 
-    pdf_alone = statistics.median(fresh("make-pdf", "pdf")[0] for _ in range(runs))
-    classroom = statistics.median(fresh("make-all", "-j2", "all")[0] for _ in range(runs))
-    noop = statistics.median(run(make(f"OUT={work / 'make-all'}", "all"))[0] for _ in range(runs))
+    pdf_alone, classroom = [], []
+    for _ in range(runs):
+        pdf_alone.append(fresh("make-pdf", "pdf").wall)
+        classroom.append(fresh("make-all", "-j2", "all").wall)
+    noop = statistics.median(run(make(f"OUT={work / 'make-all'}", "all")).wall for _ in range(runs))
     chapter = sorted((guide / "chapters").glob("*.md"))[2]
     chapter.write_text(chapter.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     rebuilt = subprocess.run(make(f"OUT={work / 'make-all'}", "all"), cwd=ROOT, capture_output=True, text=True).stdout
     commands = [line for line in rebuilt.splitlines() if "build.py" in line]
-    return {"pdf_alone": pdf_alone, "classroom": classroom, "noop": noop,
+    return {"pdf_alone": statistics.median(pdf_alone), "classroom": statistics.median(classroom), "noop": noop,
             "after_edit": [re.sub(r" --guide \S+ --out \S+ --profile \S+", "", c) for c in commands]}
 
 
@@ -164,33 +180,45 @@ def verdict(ok: bool) -> str:
     return "meets" if ok else "MISSES"
 
 
+def ratios(r: dict, seconds: str) -> dict[str, float]:
+    """The issue's ratios for one size, from wall ("wall") or CPU ("cpu") seconds."""
+    t = {name: getattr(r[name], seconds) for name in ("ours_pdf", "wp_ours", "wp_pandoc", "ours_epub", "pandoc_epub")}
+    return {"overhead": t["ours_pdf"] / t["wp_ours"],
+            "per_page": (t["wp_ours"] / r["pages"]) / (t["wp_pandoc"] / r["pandoc_pages"]),
+            "epub": t["ours_epub"] / t["pandoc_epub"]}
+
+
 def report(sizes: list[dict], make: dict | None) -> str:
     lines = ["| size | pages | ours PDF s (MB) | WeasyPrint alone s (MB) | pandoc HTML + WeasyPrint s (pages) "
              "| ours EPUB s | pandoc EPUB s | overhead | s/page vs pandoc | EPUB vs pandoc |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in sizes:
-        overhead = r["ours_pdf"][0] / r["wp_ours"][0]
-        per_page = (r["wp_ours"][0] / r["pages"]) / (r["wp_pandoc"][0] / r["pandoc_pages"])
-        epub = r["ours_epub"][0] / r["pandoc_epub"][0]
-        lines.append(f"| {r['scale']}x | {r['pages']} | {r['ours_pdf'][0]:.2f} ({r['ours_pdf'][1]:.0f}) "
-                     f"| {r['wp_ours'][0]:.2f} ({r['wp_ours'][1]:.0f}) | {r['wp_pandoc'][0]:.2f} ({r['pandoc_pages']}) "
-                     f"| {r['ours_epub'][0]:.2f} | {r['pandoc_epub'][0]:.2f} | {overhead:.2f} | {per_page:.2f} "
-                     f"| {epub:.2f} |")
+        q = ratios(r, "wall")
+        lines.append(f"| {r['scale']}x | {r['pages']} | {r['ours_pdf'].wall:.2f} ({r['ours_pdf'].mb:.0f}) "
+                     f"| {r['wp_ours'].wall:.2f} ({r['wp_ours'].mb:.0f}) | {r['wp_pandoc'].wall:.2f} ({r['pandoc_pages']}) "
+                     f"| {r['ours_epub'].wall:.2f} | {r['pandoc_epub'].wall:.2f} | {q['overhead']:.2f} "
+                     f"| {q['per_page']:.2f} | {q['epub']:.2f} |")
     lines.append("")
+    lines.append("Ratios from wall-clock medians (in brackets: from CPU-time medians, which a noisy machine disturbs less).")
+    lines.append("")
+
+    def both(key: str) -> str:
+        return ", ".join(f"{r['scale']}x {ratios(r, 'wall')[key]:.2f} ({ratios(r, 'cpu')[key]:.2f})" for r in sizes)
+
+    lines.append(f"- Overhead (ours PDF / WeasyPrint alone, target ≤ 1.10): {both('overhead')} — "
+                 f"{verdict(all(ratios(r, 'wall')['overhead'] <= 1.10 for r in sizes))}")
+    lines.append(f"- Layout cost per page against pandoc's HTML (target ≤ 1.2): {both('per_page')} — "
+                 f"{verdict(all(ratios(r, 'wall')['per_page'] <= 1.2 for r in sizes))}")
+    lines.append(f"- EPUB against pandoc (target ≤ 0.8): {both('epub')} — "
+                 f"{verdict(all(ratios(r, 'wall')['epub'] <= 0.8 for r in sizes))}")
     base = sizes[0]
-    lines.append(f"- Overhead (ours PDF / WeasyPrint alone, target ≤ 1.10): "
-                 + ", ".join(f"{r['scale']}x {r['ours_pdf'][0] / r['wp_ours'][0]:.2f}" for r in sizes)
-                 + f" — {verdict(all(r['ours_pdf'][0] / r['wp_ours'][0] <= 1.10 for r in sizes))}")
-    lines.append(f"- Layout cost per page against pandoc's HTML (target ≤ 1.2): "
-                 + ", ".join(f"{r['scale']}x {(r['wp_ours'][0] / r['pages']) / (r['wp_pandoc'][0] / r['pandoc_pages']):.2f}"
-                             for r in sizes))
-    lines.append(f"- EPUB against pandoc (target ≤ 0.8): "
-                 + ", ".join(f"{r['scale']}x {r['ours_epub'][0] / r['pandoc_epub'][0]:.2f}" for r in sizes))
     for r in sizes[1:]:
-        growth = r["ours_pdf"][0] / base["ours_pdf"][0]
-        lines.append(f"- Growth {base['scale']}x → {r['scale']}x: {growth:.1f}x the time for {r['scale'] / base['scale']:.0f}x "
-                     f"the content (target ≤ {1.0625 * r['scale'] / base['scale']:.1f}x); peak memory "
-                     f"{r['ours_pdf'][1]:.0f} MB (target ≤ 600 MB at 16x)")
+        factor = r["scale"] / base["scale"]
+        growth = r["ours_pdf"].wall / base["ours_pdf"].wall
+        growth_cpu = r["ours_pdf"].cpu / base["ours_pdf"].cpu
+        lines.append(f"- Growth {base['scale']}x → {r['scale']}x: {growth:.1f}x ({growth_cpu:.1f}x) the time for "
+                     f"{factor:.0f}x the content (target ≤ {1.0625 * factor:.1f}x) — {verdict(growth <= 1.0625 * factor)}; "
+                     f"peak memory {r['ours_pdf'].mb:.0f} MB (target ≤ 600 MB at 16x)")
     if make:
         ratio = make["classroom"] / make["pdf_alone"]
         lines.append(f"- Classroom set: make -j2 all {make['classroom']:.1f} s against make pdf {make['pdf_alone']:.1f} s: "
