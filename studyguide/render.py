@@ -43,6 +43,16 @@ class Options:
         return self.date(guide).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def template_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept (keyed by their source) in the user's temporary directory:
+    compiling the dozen templates anew cost every build about 0.1 s. None where that
+    directory can't be used (a read-only /tmp): the build is then only slower."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -52,9 +62,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        # Compiled templates are kept (keyed by their source) in the user's temporary
-        # directory: compiling the dozen templates anew cost every build about 0.1 s.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(),
+        bytecode_cache=template_cache(),
     )
     env.filters["chapter_body"] = chapter_body
     env.filters["handout_excerpt"] = handout_excerpt

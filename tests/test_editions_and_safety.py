@@ -111,3 +111,15 @@ def test_script_in_a_chapter_never_reaches_the_epub(tmp_path):
     assert result.returncode == 0 and "unsafe HTML" in result.stderr
     text = epub_text(tmp_path / "out" / "rivers.epub")
     assert "steal" not in text and "<script" not in text and "<iframe" not in text
+
+
+def test_template_cache_is_skipped_when_tmp_is_unusable(monkeypatch):
+    import jinja2
+
+    from studyguide import render
+
+    def refuse():
+        raise RuntimeError("Cannot create or find cache directory")
+
+    monkeypatch.setattr(jinja2, "FileSystemBytecodeCache", refuse)
+    assert render.template_cache() is None
