@@ -23,6 +23,7 @@ STEMS       := $(basename $(notdir $(CHAPTERS)))
 SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
 HANDOUTS    := $(STEMS:%=$(OUT)/handouts/%.pdf)
 HANDOUT_LOG := $(OUT)/handouts/.built
+ANSWER_LOG  := $(OUT)/handouts/teacher/.built
 CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
@@ -70,9 +71,10 @@ pdf: $(OUT)/$(SLUG).pdf
 epub: $(OUT)/$(SLUG).epub
 html: $(OUT)/$(SLUG).html
 teacher: $(OUT)/$(SLUG)-teacher.pdf $(OUT)/$(SLUG)-teacher.epub
-handouts: $(HANDOUT_LOG)
-# Longest jobs first, so that `make -j2 all` keeps both cores busy to the end.
-all: pdf handouts teacher epub html
+handouts: $(HANDOUT_LOG) $(ANSWER_LOG)
+# Longest jobs first (the two PDFs, then the two halves of the handouts), so that
+# `make -j2 all` keeps both cores busy to the end.
+all: pdf teacher handouts epub html
 
 $(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf $(BUILD_ARGS)
@@ -89,11 +91,18 @@ $(OUT)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) 
 $(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
 	$(PY) build.py epub --edition teacher $(BUILD_ARGS)
 
-# Handouts and answer keys are built in one process (the model and fonts prepared once).
+# The handouts and the answer keys are two jobs, so that `make -j2` can run them side by side;
+# each builds all its chapters in one process (the model and fonts prepared once).
 # A handout depends on its own chapter and the guide's shared files, not on other chapters:
 # when only chapters changed ($? holds only chapter files), only their handouts are rebuilt.
-$(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css styles/teacher.css $(OPTIONS_FILE) | $(STAMP)
-	$(PY) build.py handouts $(BUILD_ARGS) $(if $(filter-out $(CHAPTERS),$?),,$(foreach f,$?,--chapter $(basename $(notdir $(f)))))
+changed_chapters = $(if $(filter-out $(CHAPTERS),$?),,$(foreach f,$?,--chapter $(basename $(notdir $(f)))))
+
+$(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py handouts --edition student $(BUILD_ARGS) $(changed_chapters)
+	touch $@
+
+$(ANSWER_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css styles/teacher.css $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py handouts --edition teacher $(BUILD_ARGS) $(changed_chapters)
 	touch $@
 
 $(HANDOUTS): $(HANDOUT_LOG)

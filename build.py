@@ -5,7 +5,8 @@
     python build.py epub [--guide DIR] [--out DIR]
     python build.py html [--guide DIR] [--out DIR]
     python build.py all  [--guide DIR] [--out DIR]
-    python build.py handouts [--chapter 01-background ...]   # handouts and answer keys
+    python build.py handouts [--chapter 01-background ...] [--edition student|teacher]
+                                        # handouts and answer keys (one edition with --edition)
     python build.py check [--guide DIR]          # load and validate only; warnings fail
     python build.py new DIR                       # start a new guide from a scaffold
 
@@ -89,7 +90,8 @@ def build_epub(guide: Guide, options: Options, out: Path) -> Path:
 
 
 def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Namespace) -> None:
-    """Student handouts and the teacher's answer keys, in one process (one model, fonts loaded once)."""
+    """Student handouts and the teacher's answer keys (or those of --edition), in one process:
+    one model, fonts loaded once."""
     from studyguide.handouts import COMBINED, combine, handout_folder, handout_path, write_handout
 
     by_stem = {c.source_path.stem: c for c in guide.chapters}
@@ -97,8 +99,9 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
     if unknown:
         raise SystemExit(f"build.py: unknown chapter {', '.join(unknown)} (chapters: {', '.join(by_stem)})")
     chosen = [by_stem[s] for s in args.chapter] or list(guide.chapters)
+    editions = [args.edition] if args.edition else ["student", "teacher"]
     warnings = []
-    for edition in ("student", "teacher"):
+    for edition in editions:
         edition_options = replace(options, edition=edition)
         for chapter in chosen:
             target = handout_path(out, chapter, edition_options)
@@ -110,7 +113,9 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
         parts = [handout_path(out, c, edition_options) for c in guide.chapters]
         if all(p.exists() for p in parts):  # a partial first build has nothing complete to join yet
             combine(parts, handout_folder(out, edition_options) / COMBINED)
-    progress(f"wrote {len(chosen)} handouts and answer keys to {out / 'handouts'}")
+    made = " and ".join({"student": "handouts", "teacher": "answer keys"}[e] for e in editions)
+    count = f"{len(chosen)} chapter" + ("s" if len(chosen) != 1 else "")
+    progress(f"wrote the {made} of {count} to {out / 'handouts'}")
     if args.strict and warnings:
         raise ContentError([])
 
@@ -122,7 +127,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("directory", nargs="?", help="for 'new': the folder to create")
     parser.add_argument("--guide", default=str(HERE / "content"), help="guide directory (default: content/)")
     parser.add_argument("--out", default=str(HERE / "build"), help="output directory (default: build/)")
-    parser.add_argument("--edition", choices=["student", "teacher"], default="student")
+    parser.add_argument("--edition", choices=["student", "teacher"],
+                        help="default: student; for 'handouts', both the handouts and the answer keys")
     parser.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: from guide.yaml)")
     parser.add_argument("--profile", choices=["standard", "large"], default="standard",
                         help="'large' sets body text at 16 pt for readers with low vision")
@@ -147,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and guide.warnings:
         print(f"{len(guide.warnings)} warning(s); failing because of --strict", file=sys.stderr)
         return 1
-    options = Options(edition=args.edition, paper=args.paper or guide.paper, profile=args.profile,
+    options = Options(edition=args.edition or "student", paper=args.paper or guide.paper, profile=args.profile,
                       built=source_date_epoch())
     out = Path(args.out)
     if args.target in ("html", "all"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import logging
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from .files import atomic_write
@@ -64,6 +65,15 @@ def fewer_collections():
         gc.unfreeze()
 
 
+@lru_cache(maxsize=1)
+def shared_fonts():
+    """One font configuration for every layout of the process (the dozen handouts and answer
+    keys): without it WeasyPrint loads Fontconfig and opens the fonts afresh for each."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    return FontConfiguration()
+
+
 class Layout:
     """One WeasyPrint layout of an HTML document, with the warnings it logged."""
 
@@ -77,7 +87,8 @@ class Layout:
             fetcher = sandbox_fetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
             with fewer_collections():
                 self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
-                                                url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT)
+                                                url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT,
+                                                                            font_config=shared_fonts())
         finally:
             logger.removeHandler(collector)
         self.warnings = collector.messages

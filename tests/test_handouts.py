@@ -77,3 +77,15 @@ def test_page_budget_overrun_is_a_warning_naming_the_chapter(tmp_path):
     strict = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide", str(guide), "--strict",
                              "--out", str(tmp_path / "out"), "--chapter", "01-danube"], capture_output=True, text=True)
     assert strict.returncode == 1
+
+
+def test_one_edition_of_handouts_on_its_own(tmp_path):
+    """What Make runs as two jobs: answer keys alone, for one chapter."""
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--edition", "teacher",
+                             "--chapter", "01-danube", "--guide", str(FIXTURES / "minimal"), "--out", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    built = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.pdf"))
+    assert built == ["handouts/teacher/01-danube.pdf"]
+    assert "wrote the answer keys of 1 chapter to" in result.stderr
+    assert "TEACHER-ONLY-ANSWER-1" in " ".join(pdf_text(tmp_path / "handouts/teacher/01-danube.pdf").split())
