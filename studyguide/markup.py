@@ -239,31 +239,36 @@ class NoteOrder(Treeprocessor):
         prefix = self.state.prefix
         self.state.notes = []
         for calls in paragraph_calls(root):
-            items = [item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1]]
+            cited = locators_by_source(
+                item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1])
             for call, parent in calls[:-1]:
                 remove_keeping_tail(parent, call)
             number = len(self.state.notes) + 1
             calls[-1][0].set("data-note", str(number))
             ref = f"{prefix}-ref-{number}"
-            keys = tuple(dict.fromkeys(key for key, _ in items))
-            self.state.notes.append((f"{prefix}-note-{number}", ref, self.note_html(items), keys))
-            self.state.source_uses.extend((key, ref) for key in keys)
+            self.state.notes.append((f"{prefix}-note-{number}", ref, self.note_html(cited), tuple(cited)))
+            self.state.source_uses.extend((key, ref) for key in cited)
 
-    def note_html(self, items: list[tuple[str, str]]) -> Markup:
-        """'Source, 4; Other' for the items, each source once with its locators joined."""
-        locators: dict[str, list[str]] = {}
-        for key, locator in items:
-            found = locators.setdefault(key, [])
-            if locator and locator not in found:
-                found.append(locator)
+    def note_html(self, cited: dict[str, list[str]]) -> Markup:
+        """'Source, pp. 4, 7; Other': each source once, with its locators joined."""
         pieces = []
-        for key, found in locators.items():
+        for key, locators in cited.items():
             src = self.sources[key]
             piece = Markup('<a href="#{}">{}</a>').format(src.anchor, src.short)
-            if found:
-                piece += escape(", " + join_locators(found))
+            if locators:
+                piece += escape(", " + join_locators(locators))
             pieces.append(piece)
         return end_sentence(Markup("; ").join(pieces))
+
+
+def locators_by_source(items) -> dict[str, list[str]]:
+    """[(source, locator)] -> {source: [distinct locators]}, sources in order of first citation."""
+    cited: dict[str, list[str]] = {}
+    for key, locator in items:
+        found = cited.setdefault(key, [])
+        if locator and locator not in found:
+            found.append(locator)
+    return cited
 
 
 PAGE_LOCATOR = re.compile(r"^pp?\.\s*(\S.*)$")
