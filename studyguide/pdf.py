@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from . import layout_fixes
 from .files import atomic_write
 from .model import Guide
 from .render import PROJECT, Options, render_print
@@ -80,6 +81,7 @@ class Layout:
     def __init__(self, html: str, guide: Guide):
         import weasyprint  # imported here: it takes most of a second
 
+        layout_fixes.apply()
         collector = WarningCollector()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)

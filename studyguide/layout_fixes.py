@@ -1,0 +1,108 @@
+"""Three loops in WeasyPrint 70 and its PDF writer (pydyf 0.13) that grow with the square
+of the guide, made linear. At 16 times the default guide's size they cost a third of the
+build.
+
+None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
+(tests/test_layout_fixes.py checks it). They are applied once, by `studyguide.pdf`, and only
+to the WeasyPrint series they were written against; another version is left as it is.
+
+1. For every inline box of every line, WeasyPrint asks whether the box's footnote is one
+   still waiting to be placed: `box.footnote in context.footnotes`, a scan of the list of
+   every footnote not yet placed. Nearly every box has no footnote (None), so the scan
+   always runs to the end. `WaitingFootnotes` answers None at once.
+2. Each time an anchor's page is settled, `TargetCollector.cache_target_page_counters`
+   looks through every page reference of the document for the ones that point at that
+   anchor. `only_references_to` hands it just those, from an index built once.
+3. pydyf's `PDF.page_references` builds a new tuple of every page's reference each time it
+   is read, and WeasyPrint reads it for every tagged element and every link it writes.
+   `kept_page_references` builds it again only when a page has been added.
+"""
+from __future__ import annotations
+
+from functools import wraps
+
+SERIES = "70."  # WeasyPrint
+PYDYF_SERIES = "0.13."
+
+
+class WaitingFootnotes(list):
+    """The footnotes not yet placed on a page; a box without a footnote is never one."""
+
+    def __contains__(self, footnote) -> bool:
+        return footnote is not None and super().__contains__(footnote)
+
+    def copy(self) -> WaitingFootnotes:
+        return WaitingFootnotes(self)
+
+
+def references_by_anchor(collector) -> dict[str, dict]:
+    """The collector's page references (`content` ones) grouped by the anchor they wait for,
+    each group in the collector's own order."""
+    groups: dict[str, dict] = {}
+    for key, item in collector.counter_lookup_items.items():
+        if key[1] == "content":
+            for anchor in item.missing_target_counters:
+                groups.setdefault(anchor, {})[key] = item
+    return groups
+
+
+def only_references_to(cache_target_page_counters):
+    """Wrap WeasyPrint's method so that it looks only at the references to `anchor_name`."""
+
+    @wraps(cache_target_page_counters)
+    def wrapper(self, anchor_name, *args, **kwargs):
+        if self.collecting:  # references are still being gathered: nothing to index yet
+            return cache_target_page_counters(self, anchor_name, *args, **kwargs)
+        index = self.__dict__.get("_references_by_anchor")
+        if index is None or index[0] != len(self.counter_lookup_items):
+            index = (len(self.counter_lookup_items), references_by_anchor(self))
+            self._references_by_anchor = index
+        everything = self.counter_lookup_items
+        self.counter_lookup_items = index[1].get(anchor_name, {})
+        try:
+            return cache_target_page_counters(self, anchor_name, *args, **kwargs)
+        finally:
+            self.counter_lookup_items = everything
+
+    wrapper.studyguide_fix = True
+    return wrapper
+
+
+def kept_page_references(page_references: property) -> property:
+    """pydyf's property, computed again only when the page count has changed."""
+
+    def kept(pdf):
+        count = len(pdf.pages["Kids"])
+        kept_value = pdf.__dict__.get("_kept_page_references")
+        if kept_value is None or kept_value[0] != count:
+            kept_value = (count, page_references.fget(pdf))
+            pdf._kept_page_references = kept_value
+        return kept_value[1]
+
+    kept.studyguide_fix = True
+    return property(kept, doc=page_references.__doc__)
+
+
+def apply() -> bool:
+    """Install the three fixes once; False (and nothing changed) on other
+    WeasyPrint or pydyf series."""
+    import pydyf
+    import weasyprint
+    from weasyprint.css.targets import TargetCollector
+    from weasyprint.layout import LayoutContext
+
+    if not (weasyprint.__version__.startswith(SERIES) and pydyf.__version__.startswith(PYDYF_SERIES)):
+        return False
+    if getattr(TargetCollector.cache_target_page_counters, "studyguide_fix", False):
+        return True
+    TargetCollector.cache_target_page_counters = only_references_to(TargetCollector.cache_target_page_counters)
+    original_init = LayoutContext.__init__
+
+    @wraps(original_init)
+    def init_with_waiting_footnotes(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        self.footnotes = WaitingFootnotes(self.footnotes)
+
+    LayoutContext.__init__ = init_with_waiting_footnotes
+    pydyf.PDF.page_references = kept_page_references(pydyf.PDF.page_references)
+    return True

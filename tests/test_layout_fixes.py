@@ -1,0 +1,69 @@
+"""The fixes to WeasyPrint's quadratic loops: installed on the pinned versions, and the PDF they
+give is the PDF WeasyPrint gives without them, byte for byte."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+from studyguide import layout_fixes
+
+# Lays out one HTML file, with or without the fixes, in a fresh interpreter (the fixes are
+# process-wide once installed) and writes the PDF.
+LAY_OUT = """
+import sys
+sys.path.insert(0, sys.argv[4])  # the project, for studyguide
+import weasyprint
+if sys.argv[3] == "fixed":
+    from studyguide import layout_fixes
+    assert layout_fixes.apply()
+weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[5]).write_pdf(sys.argv[2], pdf_variant="pdf/ua-1")
+"""
+
+
+def lay_out(html, pdf, mode, base):
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
+    subprocess.run([sys.executable, "-c", LAY_OUT, str(html), str(pdf), mode, str(ROOT), f"{base}/"],
+                   check=True, env=env, capture_output=True)
+    return pdf.read_bytes()
+
+
+def test_the_fixes_are_installed_on_the_pinned_weasyprint_and_pydyf():
+    """If WeasyPrint or pydyf moves to a new series, this fails instead of the build slowing
+    down in silence: check the three loops in the new version, then move the series."""
+    assert layout_fixes.apply()
+    assert layout_fixes.apply()  # a second call changes nothing
+
+
+def test_the_guide_laid_out_with_the_fixes_is_the_same_pdf(default_guide, tmp_path):
+    base = default_guide.guide.root
+    plain = lay_out(default_guide.html, tmp_path / "plain.pdf", "plain", base)
+    fixed = lay_out(default_guide.html, tmp_path / "fixed.pdf", "fixed", base)
+    assert len(plain) > 100_000
+    assert fixed == plain
+
+
+def test_waiting_footnotes_answer_none_at_once_and_stay_themselves_when_copied():
+    first, second = object(), object()
+    waiting = layout_fixes.WaitingFootnotes([first])
+    assert None not in waiting
+    assert first in waiting and second not in waiting
+    copied = waiting.copy()
+    assert isinstance(copied, layout_fixes.WaitingFootnotes) and copied == [first]
+    copied.remove(first)
+    assert first in waiting and first not in copied
+
+
+def test_page_references_are_built_again_when_a_page_is_added():
+    import pydyf
+
+    layout_fixes.apply()
+    pdf = pydyf.PDF()
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    first = pdf.page_references
+    assert len(first) == 1 and pdf.page_references is first
+    pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
+    assert len(pdf.page_references) == 2
+    assert pdf.page_references[1] == f"{pdf.pages['Kids'][3]} 0 R".encode("ascii")
