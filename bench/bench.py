@@ -7,6 +7,9 @@ glossary terms, citations, questions, figures), it measures, as medians of BENCH
   ours-pdf     python build.py pdf                      (the whole pipeline)
   wp-ours      WeasyPrint alone on build/<slug>.html     (the layout floor, same PDF variant)
   wp-pandoc    WeasyPrint alone on pandoc's standalone HTML of the same chapters
+
+(WeasyPrint alone runs with studyguide/layout_fixes.py installed, as the build runs it, on
+both HTML files: the floor is the layout engine the build uses, not the pipeline around it.)
   ours-epub    python build.py epub
   pandoc-epub  pandoc --toc --citeproc to EPUB           (pandoc 3 from pypandoc-binary)
 
@@ -33,7 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
 VARIANT = "pdf/ua-1"
-WEASYPRINT_ALONE = ("import sys, weasyprint; weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2])"
+WEASYPRINT_ALONE = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); import weasyprint; "
+                    "from studyguide import layout_fixes; layout_fixes.apply(); "
+                    "weasyprint.HTML(filename=sys.argv[1], base_url=sys.argv[2])"
                     f".write_pdf(sys.argv[3], pdf_variant={VARIANT!r})")
 
 

@@ -1,6 +1,6 @@
-"""Three loops in WeasyPrint 70 and its PDF writer (pydyf 0.13) that grow with the square
-of the guide, made linear. At 16 times the default guide's size they cost a third of the
-build.
+"""Fixes to WeasyPrint 70 and its PDF writer (pydyf 0.13): three loops that grow with the
+square of the guide, made linear, and page references that cost an extra layout pass.
+At 16 times the default guide's size the loops cost a third of the build.
 
 None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
 (tests/test_layout_fixes.py checks it). They are applied once, by `studyguide.pdf`, and only
@@ -16,6 +16,17 @@ to the WeasyPrint series they were written against; another version is left as i
 3. pydyf's `PDF.page_references` builds a new tuple of every page's reference each time it
    is read, and WeasyPrint reads it for every tagged element and every link it writes.
    `kept_page_references` builds it again only when a page has been added.
+4. For `target-counter(attr(href), page)`, WeasyPrint's box builder files the reference
+   under the anchor name of the unresolved `attr()` token (None), and reuses the name of
+   the box's own list of page-based counters for the target's list (build.py, around
+   `missing_counters = missing_target_counters.setdefault(...)`). The two slips cancel
+   out: the page number comes through, but only because every page reference looks like a
+   user of its own page's counters, so each page that holds one is laid out again
+   whenever any page counter changes, the page total included. `filed_under_anchor`
+   files such a reference under the anchor its `href` names, with no counters of its
+   own, and WeasyPrint's own target path updates it: the contents, the glossary and the
+   source list go through two layout passes instead of three (50 page layouts for the
+   default guide's 42 pages instead of 56).
 """
 from __future__ import annotations
 
@@ -83,8 +94,44 @@ def kept_page_references(page_references: property) -> property:
     return property(kept, doc=page_references.__doc__)
 
 
+def anchor_named_by(token, box) -> str | None:
+    """The anchor a `target-counter()` points at, `attr()` resolved on the box's element as
+    WeasyPrint's `TargetCollector.lookup_target` resolves it."""
+    from weasyprint.css.targets import anchor_name_from_token
+    from weasyprint.urls import get_url_tuple
+
+    if token[0] == "attr()":
+        name, kind, fallback = token[1]
+        value = box.element.get(name, fallback)
+        token = ("string", value) if kind == "string" else ("url", get_url_tuple(value, box.style.base_url))
+    return anchor_name_from_token(token)
+
+
+def filed_under_anchor(collect_missing_counters):
+    """Wrap WeasyPrint's method so that a `content` with one target's page counter and no
+    counters of its own is filed under that target's anchor (see 4. above)."""
+
+    @wraps(collect_missing_counters)
+    def wrapper(self, parent_box, css_token, parse_again, missing_counters, missing_target_counters):
+        if css_token == "content" and list(missing_target_counters) == [None]:
+            content = parent_box.style["content"]
+            kinds = [kind for kind, _ in content] if isinstance(content, (list, tuple)) else []
+            targets = [value for kind, value in content if kind == "target-counter()"] if kinds else []
+            wanted = missing_target_counters[None]
+            if (len(targets) == 1 and missing_counters is wanted
+                    and not {"counter()", "counters()", "target-counters()"} & set(kinds)):
+                anchor = anchor_named_by(targets[0][0], parent_box)
+                if anchor is not None:
+                    missing_counters, missing_target_counters = [], {anchor: wanted}
+        return collect_missing_counters(self, parent_box, css_token, parse_again, missing_counters,
+                                        missing_target_counters)
+
+    wrapper.studyguide_fix = True
+    return wrapper
+
+
 def apply() -> bool:
-    """Install the three fixes once; False (and nothing changed) on other
+    """Install the fixes once; False (and nothing changed) on other
     WeasyPrint or pydyf series."""
     import pydyf
     import weasyprint
@@ -96,6 +143,7 @@ def apply() -> bool:
     if getattr(TargetCollector.cache_target_page_counters, "studyguide_fix", False):
         return True
     TargetCollector.cache_target_page_counters = only_references_to(TargetCollector.cache_target_page_counters)
+    TargetCollector.collect_missing_counters = filed_under_anchor(TargetCollector.collect_missing_counters)
     original_init = LayoutContext.__init__
 
     @wraps(original_init)
