@@ -89,3 +89,30 @@ def test_running_head_shows_chapter_title_but_not_on_its_first_page(minimal):
 def test_student_edition_has_no_teacher_material(minimal):
     text = minimal.pdf_text()
     assert "TEACHER-ONLY" not in text
+
+
+def lines_by_block(path, first: int, last: int) -> list[list[tuple[float, str]]]:
+    """(width, words) of each line, grouped in pdftotext's blocks (one per paragraph or entry)."""
+    import subprocess
+    from xml.etree import ElementTree
+
+    xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(first), "-l", str(last), str(path), "-"],
+                           check=True, capture_output=True, text=True).stdout
+    root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
+    ns = "{http://www.w3.org/1999/xhtml}"
+    return [[(float(line.get("xMax")) - float(line.get("xMin")), " ".join(w.text for w in line.iter(f"{ns}word")))
+             for line in block.iter(f"{ns}line")] for block in root.iter(f"{ns}block")]
+
+
+def test_glossary_and_source_lines_do_not_end_early(default_guide):
+    """No line of a glossary or source-list entry stops at under half the entry's width while
+    the entry goes on (WeasyPrint once set "Great / Leap / Forward" on three lines)."""
+    with pikepdf.open(default_guide.pdf) as pdf:
+        pages = len(pdf.pages)
+    glossary = next(n for n in range(1, pages + 1)
+                    if pdf_text(default_guide.pdf, n, n).lstrip().startswith("Glossary"))
+    blocks = lines_by_block(default_guide.pdf, glossary, pages)
+    assert sum(len(b) for b in blocks) > 100
+    early = [(lines[i][1], lines[i + 1][1][:30]) for lines in blocks if len(lines) >= 3
+             for i in range(len(lines) - 1) if lines[i][0] < 0.5 * max(w for w, _ in lines)]
+    assert early == []
