@@ -7,14 +7,13 @@ glossary terms, citations, questions, figures), it measures, as medians of BENCH
   ours-pdf     python build.py pdf                      (the whole pipeline)
   wp-ours      WeasyPrint alone on build/<slug>.html     (the layout floor, same PDF variant)
   wp-pandoc    WeasyPrint alone on pandoc's standalone HTML of the same chapters
-
-(WeasyPrint alone runs with studyguide/layout_fixes.py installed, as the build runs it, on
-both HTML files: the floor is the layout engine the build uses, not the pipeline around it.)
   ours-epub    python build.py epub
   pandoc-epub  pandoc --toc --citeproc to EPUB           (pandoc 3 from pypandoc-binary)
 
 and, at 1x, the classroom set (make -j2 all) against the student PDF alone, and incremental
 Make runs. Ratios, not absolute times, are what to compare: these machines are noisy.
+WeasyPrint alone runs with studyguide/layout_fixes.py installed, as the build runs it, on
+both HTML files: the floor is the layout engine the build uses, not the pipeline around it.
 
     BENCH_SIZES=1,4,16 BENCH_RUNS=3 python bench/bench.py
 """

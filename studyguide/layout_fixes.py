@@ -1,6 +1,6 @@
 """Fixes to WeasyPrint 70 and its PDF writer (pydyf 0.13): three loops that grow with the
 square of the guide, made linear, and page references that cost an extra layout pass.
-At 16 times the default guide's size the loops cost a third of the build.
+At 16 times the default guide's size the loops cost over a quarter of the build.
 
 None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
 (tests/test_layout_fixes.py checks it). They are applied once, by `studyguide.pdf`, and only
@@ -115,11 +115,12 @@ def filed_under_anchor(collect_missing_counters):
     def wrapper(self, parent_box, css_token, parse_again, missing_counters, missing_target_counters):
         if css_token == "content" and list(missing_target_counters) == [None]:
             content = parent_box.style["content"]
-            kinds = [kind for kind, _ in content] if isinstance(content, (list, tuple)) else []
-            targets = [value for kind, value in content if kind == "target-counter()"] if kinds else []
+            tokens = content if isinstance(content, (list, tuple)) else ()  # not "normal"/"none"
+            kinds = {kind for kind, _ in tokens}
+            targets = [value for kind, value in tokens if kind == "target-counter()"]
             wanted = missing_target_counters[None]
             if (len(targets) == 1 and missing_counters is wanted
-                    and not {"counter()", "counters()", "target-counters()"} & set(kinds)):
+                    and not {"counter()", "counters()", "target-counters()"} & kinds):
                 anchor = anchor_named_by(targets[0][0], parent_box)
                 if anchor is not None:
                     missing_counters, missing_target_counters = [], {anchor: wanted}
