@@ -5,6 +5,7 @@ At 16 times the default guide's size the loops cost over a quarter of the build.
 None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
 (tests/test_layout_fixes.py checks it). They are applied once, by `studyguide.pdf`, and only
 to the WeasyPrint series they were written against; another version is left as it is.
+docs/weasyprint-upstream.md describes each one for an upstream report.
 
 1. For every inline box of every line, WeasyPrint asks whether the box's footnote is one
    still waiting to be placed: `box.footnote in context.footnotes`, a scan of the list of
