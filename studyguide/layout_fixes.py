@@ -1,5 +1,5 @@
 """Fixes to WeasyPrint 70 and its PDF writer (pydyf 0.13): three loops that grow with the
-square of the guide, made linear, and page references that cost an extra layout pass.
+square of the guide, made linear, and page references that cost extra layout passes.
 At 16 times the default guide's size the loops cost over a quarter of the build.
 
 None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
@@ -28,6 +28,12 @@ docs/weasyprint-upstream.md describes each one for an upstream report.
    own, and WeasyPrint's own target path updates it: the contents, the glossary and the
    source list go through two layout passes instead of three (50 page layouts for the
    default guide's 42 pages instead of 56).
+5. A page reference that comes after its target (the glossary's "Used on pp.", the source
+   list's "Cited on pp.") is only marked pending when the target's page is settled; when
+   its own page has been laid out, WeasyPrint fills the number in and lays that page out
+   again. `numbered_before_layout` fills it in at once, before its page is laid out, when
+   the reference has no counters of its own (see 4.): the glossary and the source list are
+   laid out once (45 page layouts for the default guide's 42 pages).
 """
 from __future__ import annotations
 
@@ -59,7 +65,8 @@ def references_by_anchor(collector) -> dict[str, dict]:
 
 
 def only_references_to(cache_target_page_counters):
-    """Wrap WeasyPrint's method so that it looks only at the references to `anchor_name`."""
+    """Wrap WeasyPrint's method so that it looks only at the references to `anchor_name`
+    (see 2. above), and numbers at once those whose page is not laid out yet (5.)."""
 
     @wraps(cache_target_page_counters)
     def wrapper(self, anchor_name, *args, **kwargs):
@@ -70,14 +77,26 @@ def only_references_to(cache_target_page_counters):
             index = (len(self.counter_lookup_items), references_by_anchor(self))
             self._references_by_anchor = index
         everything = self.counter_lookup_items
-        self.counter_lookup_items = index[1].get(anchor_name, {})
+        self.counter_lookup_items = references = index[1].get(anchor_name, {})
         try:
-            return cache_target_page_counters(self, anchor_name, *args, **kwargs)
+            result = cache_target_page_counters(self, anchor_name, *args, **kwargs)
         finally:
             self.counter_lookup_items = everything
+        numbered_before_layout(references.values())
+        return result
 
     wrapper.studyguide_fix = True
     return wrapper
+
+
+def numbered_before_layout(references) -> None:
+    """Fill in now the references WeasyPrint just marked pending (their page is not laid out
+    yet) when they have no counters of their own: their text is then right the first time
+    their page is laid out, and WeasyPrint has no reason to lay it out again."""
+    for reference in references:
+        if reference.pending and not reference.missing_counters:
+            reference.parse_again({})
+            reference.pending = False
 
 
 def kept_page_references(page_references: property) -> property:

@@ -120,7 +120,7 @@ def test_glossary_and_source_lines_do_not_end_early(default_guide):
 
 def test_no_block_of_the_print_html_ends_its_text_in_white_space(default_guide):
     """WeasyPrint 70 may break a line too early when a block's text ends in a space
-    (docs/weasyprint-upstream.md, 5.): the templates end every text flush with its tag."""
+    (docs/weasyprint-upstream.md, 6.): the templates end every text flush with its tag."""
     html = default_guide.html.read_text(encoding="utf-8")
     blocks = "p|li|dd|dt|td|th|figcaption|caption|h[1-6]"
     inline_end = r"(?:[^>\s]|</(?:a|span|i|em|strong|b|dfn|cite|abbr|sup|sub)>)"
