@@ -85,7 +85,7 @@ def only_references_to(cache_target_page_counters):
         numbered_before_layout(references.values())
         return result
 
-    wrapper.studyguide_fix = True
+    wrapper.studyguide_fix = True  # apply() reads it: the fixes are installed once
     return wrapper
 
 
@@ -110,7 +110,6 @@ def kept_page_references(page_references: property) -> property:
             pdf._kept_page_references = kept_value
         return kept_value[1]
 
-    kept.studyguide_fix = True
     return property(kept, doc=page_references.__doc__)
 
 
@@ -147,7 +146,6 @@ def filed_under_anchor(collect_missing_counters):
         return collect_missing_counters(self, parent_box, css_token, parse_again, missing_counters,
                                         missing_target_counters)
 
-    wrapper.studyguide_fix = True
     return wrapper
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+from xml.etree import ElementTree
 
 import pikepdf
 import pytest
@@ -93,9 +95,6 @@ def test_student_edition_has_no_teacher_material(minimal):
 
 def lines_by_block(path, first: int, last: int) -> list[list[tuple[float, str]]]:
     """(width, words) of each line, grouped in pdftotext's blocks (one per paragraph or entry)."""
-    import subprocess
-    from xml.etree import ElementTree
-
     xhtml = subprocess.run(["pdftotext", "-bbox-layout", "-f", str(first), "-l", str(last), str(path), "-"],
                            check=True, capture_output=True, text=True).stdout
     root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
