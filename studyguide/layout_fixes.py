@@ -1,5 +1,6 @@
 """Fixes to WeasyPrint 70 and its PDF writer (pydyf 0.13): three loops that grow with the
-square of the guide, made linear, and page references that cost extra layout passes.
+square of the guide, made linear; page references that cost extra layout passes; and
+memory held for nothing.
 At 16 times the default guide's size the loops cost over a quarter of the build.
 
 None changes what WeasyPrint lays out: the same PDF comes out, byte for byte
@@ -34,6 +35,19 @@ docs/weasyprint-upstream.md describes each one for an upstream report.
    again. `numbered_before_layout` fills it in at once, before its page is laid out, when
    the reference has no counters of its own (see 4.): the glossary and the source list are
    laid out once (45 page layouts for the default guide's 42 pages).
+
+Two more keep memory down, which at 16 times the default guide's size was about 1 GB:
+
+6. WeasyPrint's own stylesheet gives every element a cascade for six pseudo-elements
+   (`::marker`, `::footnote-call`, `::footnote-marker` and three for notes), and `StyleFor`
+   computes a style for each of them up front: six styles per element, over four fifths
+   of all the styles of our guide, nearly all of them never looked up. `styled_when_asked`
+   computes a pseudo-element's style the first time the box builder asks for it, and
+   keeps one copy of each distinct cascade until then.
+7. Once the pages are laid out, the layout context stays alive as long as the document
+   (each SVG image keeps it, to lay out its text when it is drawn), and with it every
+   computed style, every page reference and the state of every page. `let_go_after_layout`
+   drops what only layout reads, before the PDF is drawn.
 """
 from __future__ import annotations
 
@@ -149,12 +163,100 @@ def filed_under_anchor(collect_missing_counters):
     return wrapper
 
 
+def cascade_key(cascaded: dict) -> tuple:
+    """What makes two cascades of declarations equal: the same values, from the same rules."""
+    return tuple((name, id(values), weight) for name, (values, weight) in cascaded.items())
+
+
+def styled_when_asked(style_for_class) -> None:
+    """Wrap `StyleFor` so that pseudo-element styles are computed when first looked up (6.).
+
+    While `StyleFor.__init__` runs, its calls to `set_computed_styles` for pseudo-elements
+    only note the cascade; `__call__` computes the style from it the first time. A cascade
+    that sets `anchor` is computed at once, since WeasyPrint collects anchors as it styles."""
+    original_init = style_for_class.__init__
+    original_set = style_for_class.set_computed_styles
+    original_call = style_for_class.__call__
+
+    @wraps(original_init)
+    def init(self, *args, **kwargs):
+        self._unstyled = {}  # pseudo-element type -> {element: its cascade}
+        self._distinct_cascades = {}  # only while styling: one dict per distinct cascade
+        original_init(self, *args, **kwargs)
+        del self._distinct_cascades
+
+    @wraps(original_set)
+    def set_computed_styles(self, element, parent, root=None, pseudo_type=None, base_url=None,
+                            target_collector=None):
+        distinct = self.__dict__.get("_distinct_cascades")
+        cascaded = self._cascaded_styles.get((element, pseudo_type), {}) if pseudo_type else {}
+        if distinct is None or not pseudo_type or "anchor" in cascaded:
+            return original_set(self, element, parent, root, pseudo_type, base_url, target_collector)
+        self._styling_with = (root, base_url, target_collector)  # the same for every pseudo-element
+        cascaded = distinct.setdefault(cascade_key(cascaded), cascaded)
+        self._unstyled.setdefault(pseudo_type, {})[element] = cascaded
+        return None
+
+    @wraps(original_call)
+    def call(self, element, pseudo_type=None):
+        unstyled = self._unstyled.get(pseudo_type) if pseudo_type else None
+        if unstyled and element in unstyled:
+            root, base_url, target_collector = self._styling_with
+            self._cascaded_styles[element, pseudo_type] = unstyled.pop(element)
+            try:
+                original_set(self, element, element, root, pseudo_type, base_url, target_collector)
+            finally:
+                del self._cascaded_styles[element, pseudo_type]
+        return original_call(self, element, pseudo_type)
+
+    init.studyguide_fix = True
+    style_for_class.__init__ = init
+    style_for_class.set_computed_styles = set_computed_styles
+    style_for_class.__call__ = call
+
+
+# What a layout context holds that only layout reads: drawing uses its fonts, hyphenation
+# dictionaries, counter styles and image loader (SVG images lay out their text as they draw).
+LAYOUT_ONLY = ("style_for", "target_collector", "page_maker", "tables", "running_elements", "string_set",
+               "broken_out_of_flow", "footnotes", "page_footnotes", "current_page_footnotes",
+               "reported_footnotes", "current_footnote_area", "rendered_notes", "_excluded_shapes",
+               "_excluded_shapes_root_boxes")
+
+
+def let_go_after_layout(document_class) -> None:
+    """Wrap `Document._render` so that, once the pages are laid out, their layout context
+    drops what only layout reads (7.). `_build_layout_context` hands the context over on
+    the HTML object, the one argument the two methods share."""
+    build_context = document_class._build_layout_context.__func__
+    render = document_class._render.__func__
+
+    @wraps(build_context)
+    def build_and_hand_over(cls, html, *args, **kwargs):
+        context = build_context(cls, html, *args, **kwargs)
+        html._studyguide_layout_context = context
+        return context
+
+    @wraps(render)
+    def render_and_let_go(cls, html, *args, **kwargs):
+        try:
+            return render(cls, html, *args, **kwargs)
+        finally:
+            context = html.__dict__.pop("_studyguide_layout_context", None)
+            for name in LAYOUT_ONLY if context is not None else ():
+                context.__dict__.pop(name, None)
+
+    document_class._build_layout_context = classmethod(build_and_hand_over)
+    document_class._render = classmethod(render_and_let_go)
+
+
 def apply() -> bool:
     """Install the fixes once; False (and nothing changed) on other
     WeasyPrint or pydyf series."""
     import pydyf
     import weasyprint
+    from weasyprint.css import StyleFor
     from weasyprint.css.targets import TargetCollector
+    from weasyprint.document import Document
     from weasyprint.layout import LayoutContext
 
     if not (weasyprint.__version__.startswith(SERIES) and pydyf.__version__.startswith(PYDYF_SERIES)):
@@ -172,4 +274,6 @@ def apply() -> bool:
 
     LayoutContext.__init__ = init_with_waiting_footnotes
     pydyf.PDF.page_references = kept_page_references(pydyf.PDF.page_references)
+    styled_when_asked(StyleFor)
+    let_go_after_layout(Document)
     return True

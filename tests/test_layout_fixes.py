@@ -83,3 +83,48 @@ def test_page_references_are_built_again_when_a_page_is_added():
     pdf.add_page(pydyf.Dictionary({"Type": "/Page"}))
     assert len(pdf.page_references) == 2
     assert pdf.page_references[1] == f"{pdf.pages['Kids'][3]} 0 R".encode("ascii")
+
+
+def test_pseudo_element_styles_are_computed_when_first_asked_for():
+    import weasyprint
+    from weasyprint.css import get_all_computed_styles
+
+    layout_fixes.apply()
+    html = weasyprint.HTML(string="<ul><li>one</li></ul><p>text</p>"
+                                  "<style>li::marker { color: red } p::after { content: '!' }</style>")
+    style_for = get_all_computed_styles(html)
+    item, paragraph = html.etree_element.find(".//li"), html.etree_element.find(".//p")
+    computed = style_for.get_computed_styles()
+    # WeasyPrint's stylesheet cascades ::marker and ::footnote-call onto every element;
+    # none of them is computed before it is looked up
+    assert (item, "marker") not in computed and (paragraph, "footnote-call") not in computed
+    assert style_for(item, "marker")["color"] == (1, 0, 0, 1)
+    assert style_for(paragraph, "after")["content"] == (("string", "!"),)
+    assert (item, "marker") in computed and (paragraph, "footnote-call") not in computed
+    # one dict stands for every element's identical cascade of ::footnote-call
+    waiting = style_for._unstyled["footnote-call"]
+    assert len(waiting) > 2 and len({id(cascade) for cascade in waiting.values()}) == 1
+
+
+def test_the_laid_out_document_keeps_no_layout_state_but_still_draws_its_svg_text(tmp_path):
+    import gc
+    from urllib.parse import quote
+
+    import weasyprint
+    from weasyprint.css import StyleFor
+    from weasyprint.css.targets import TargetCollector
+
+    layout_fixes.apply()
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="40">'
+           '<text x="5" y="30" font-size="20">Backyard furnace</text></svg>')
+    # the SVG image keeps its layout context alive as long as the document
+    document = weasyprint.HTML(string=f'<h1 id="top">Title</h1><img src="data:image/svg+xml,{quote(svg)}" alt="">'
+                                      '<p><a href="#top">see <span class="n"></span></a></p>'
+                                      '<style>.n::after { content: "p. " target-counter("#top", page) }</style>'
+                               ).render()
+    gc.collect()
+    assert not [obj for obj in gc.get_objects() if isinstance(obj, (StyleFor, TargetCollector))]
+    document.write_pdf(tmp_path / "svg.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "svg.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Backyard furnace" in text and "see p. 1" in text
