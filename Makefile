@@ -42,7 +42,7 @@ BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),-
 help:
 	@echo "Targets:"
 	@echo "  make pdf       build $(OUT)/$(SLUG).pdf (sets up .venv and system packages on first run)"
-	@echo "  make epub      build $(OUT)/$(SLUG).epub"
+	@echo "  make epub      build $(OUT)/$(SLUG).epub (after the PDF, whose pages its page list marks)"
 	@echo "  make html      build $(OUT)/$(SLUG).html, the exact document WeasyPrint lays out"
 	@echo "  make teacher   build $(OUT)/$(SLUG)-teacher.pdf and .epub: the guide with answer guidance"
 	@echo "  make handouts  one PDF per lesson in $(OUT)/handouts/, all-handouts.pdf, answer keys in handouts/teacher/"
@@ -82,13 +82,14 @@ $(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAM
 $(OUT)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py html $(BUILD_ARGS)
 
-$(OUT)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
+# The EPUB's page list marks where each page of the PDF begins: the EPUB comes after its PDF.
+$(OUT)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(OUT)/$(SLUG).pdf | $(STAMP)
 	$(PY) build.py epub $(BUILD_ARGS)
 
 $(OUT)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf --edition teacher $(BUILD_ARGS)
 
-$(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) | $(STAMP)
+$(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(OUT)/$(SLUG)-teacher.pdf | $(STAMP)
 	$(PY) build.py epub --edition teacher $(BUILD_ARGS)
 
 # The handouts and the answer keys are two jobs, so that `make -j2` can run them side by side;

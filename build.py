@@ -82,10 +82,17 @@ def record_warnings(target: Path, warnings: list[str]) -> None:
 
 def build_epub(guide: Guide, options: Options, out: Path) -> Path:
     from studyguide.epub import write_epub
+    from studyguide.pagelist import read_page_map
+    from studyguide.render import render_print
 
     target = out / output_name(guide, options, "epub")
-    write_epub(guide, options, target)
-    progress(f"wrote {target}")
+    pdf = out / output_name(guide, options, "pdf")
+    page_map = read_page_map(pdf, render_print(guide, options))
+    write_epub(guide, options, target, page_map)
+    if page_map is None:
+        progress(f"wrote {target} without a page list: build {pdf} first to give it the PDF's pages")
+    else:
+        progress(f"wrote {target}, its page list from {pdf.name}")
     return target
 
 

@@ -19,6 +19,7 @@ from ebooklib import epub
 
 from .files import atomic_write
 from .model import Guide
+from .pagelist import PageMap, place_page_breaks
 from .render import Options, environment, render_ebook_document, stylesheet
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -102,7 +103,7 @@ def book_identifier(guide: Guide, options: Options) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def build_book(guide: Guide, options: Options) -> epub.EpubBook:
+def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(book_identifier(guide, options))
     suffix = " (Teacher edition)" if options.teacher else ""
@@ -117,7 +118,13 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
     book.add_metadata("DC", "date", guide.date.isoformat())
     for prop, value in ACCESSIBILITY:
         book.add_metadata(None, "meta", value, {"property": prop})
-    book.add_metadata(None, "meta", accessibility_summary(), {"property": "schema:accessibilitySummary"})
+    if page_map is not None:
+        book.add_metadata(None, "meta", "pageBreakMarkers", {"property": "schema:accessibilityFeature"})
+        book.add_metadata(None, "meta", "pageNavigation", {"property": "schema:accessibilityFeature"})
+        book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {options.paper})",
+                          {"property": "pageBreakSource"})
+    book.add_metadata(None, "meta", accessibility_summary(page_map is not None),
+                      {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     css = epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
@@ -140,6 +147,7 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
     docs = build_documents(guide, options)
     homes = anchor_homes(docs)
     resolve_links(docs, homes)
+    pages = mark_pages(docs, page_map) if page_map is not None else []
     items = []
     for i, d in enumerate(docs):
         item = epub.EpubItem(uid=f"doc{i}", file_name=d.file_name, media_type="application/xhtml+xml",
@@ -149,7 +157,7 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
         book.add_item(item)
         items.append(item)
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=render_nav(guide, options, docs, homes).encode())
+                        content=render_nav(guide, options, docs, homes, pages).encode())
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
@@ -158,26 +166,36 @@ def build_book(guide: Guide, options: Options) -> epub.EpubBook:
     return book
 
 
-def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str]) -> str:
+def mark_pages(docs: list[Document], page_map: PageMap) -> list[dict]:
+    """Page-break markers in the documents where the PDF's pages begin; the page list."""
+    marked, pages = place_page_breaks([d.xhtml for d in docs], page_map)
+    for d, xhtml in zip(docs, marked):
+        d.xhtml = xhtml
+    return [{"label": label, "href": f"{docs[index].file_name}#page-{label}"} for label, index in pages]
+
+
+def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str],
+               pages: list[dict]) -> str:
     toc = [{"href": d.file_name, "title": d.title} for d in docs]
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
     landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]
     figures = [{"href": f"{homes[f.anchor]}#{f.anchor}", "number": f.number, "title": f.title} for f in guide.figures]
     return render_ebook_document("epub/nav.xhtml.j2", guide, options, "Contents", toc=toc, landmarks=landmarks,
-                                 figures=figures)
+                                 figures=figures, pages=pages)
 
 
-def accessibility_summary() -> str:
+def accessibility_summary(page_list: bool) -> str:
+    pages = " A page list and page-break markers follow the pages of the PDF edition." if page_list else ""
     return ("This publication has a table of contents, headings in order, landmarks and a logical "
-            "reading order. Chinese terms are marked with their language. Notes link back to the text, "
-            "and every glossary and source entry links to where it is used. No content relies on colour "
-            "or sound, and nothing flashes.")
+            "reading order." + pages + " Chinese terms are marked with their language. Notes link back to "
+            "the text, and every glossary and source entry links to where it is used. No content relies on "
+            "colour or sound, and nothing flashes.")
 
 
-def epub_bytes(guide: Guide, options: Options) -> bytes:
+def epub_bytes(guide: Guide, options: Options, page_map: PageMap | None = None) -> bytes:
     modified = options.date(guide)
-    book = build_book(guide, options)
+    book = build_book(guide, options, page_map)
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
     return repack(raw.getvalue(), guide.language, modified)
@@ -199,5 +217,5 @@ def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def write_epub(guide: Guide, options: Options, target: Path) -> None:
-    atomic_write(target, epub_bytes(guide, options))
+def write_epub(guide: Guide, options: Options, target: Path, page_map: PageMap | None = None) -> None:
+    atomic_write(target, epub_bytes(guide, options, page_map))

@@ -10,6 +10,7 @@ from pathlib import Path
 from . import layout_fixes
 from .files import atomic_write
 from .model import Guide
+from .pagelist import page_words, write_page_map
 from .render import PROJECT, Options, render_print
 
 PDF_VARIANT = "pdf/ua-1"
@@ -105,6 +106,10 @@ class Layout:
 
 
 def write_pdf(guide: Guide, options: Options, target: Path) -> list[str]:
-    layout = Layout(render_print(guide, options), guide)
+    """The PDF, and beside it the page map the EPUB's page list is made from."""
+    html = render_print(guide, options)
+    layout = Layout(html, guide)
+    pages = page_words(layout.document)
     atomic_write(target, layout.pdf())
+    write_page_map(target, html, pages)
     return layout.warnings

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import zipfile
 
 import pikepdf
 
@@ -31,7 +32,11 @@ def test_second_run_has_nothing_to_do_and_paper_change_rebuilds(tmp_path):
     with pikepdf.open(tmp_path / "rivers.pdf") as pdf:
         assert round(float(pdf.pages[0].mediabox[2])) == 595
     assert "Nothing to be done" in make(guide, out, "PAPER=a4", "pdf").stdout
+    # the EPUB's page list follows the PDF's pages: it is made again from the A4 PDF, once
+    assert "build.py epub" in make(guide, out, "PAPER=a4", "epub").stdout
     assert "Nothing to be done for 'epub'" in make(guide, out, "PAPER=a4", "epub").stdout
+    with zipfile.ZipFile(tmp_path / "rivers.epub") as book:
+        assert "rivers.pdf, a4" in book.read("EPUB/content.opf").decode()
 
 
 def test_parallel_build_is_safe(tmp_path):
