@@ -121,7 +121,8 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     if page_map is not None:
         book.add_metadata(None, "meta", "pageBreakMarkers", {"property": "schema:accessibilityFeature"})
         book.add_metadata(None, "meta", "pageNavigation", {"property": "schema:accessibilityFeature"})
-        book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {options.paper})",
+        print_edition = options.paper + (", large print" if options.profile == "large" else "")
+        book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {print_edition})",
                           {"property": "pageBreakSource"})
     book.add_metadata(None, "meta", accessibility_summary(page_map is not None),
                       {"property": "schema:accessibilitySummary"})
