@@ -19,7 +19,7 @@ from ebooklib import epub
 
 from .files import atomic_write
 from .model import Guide
-from .pagelist import PageMap, place_page_breaks
+from .pagelist import PageMap, marker_id, place_page_breaks
 from .render import Options, environment, render_ebook_document, stylesheet
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
@@ -172,7 +172,7 @@ def mark_pages(docs: list[Document], page_map: PageMap) -> list[dict]:
     marked, pages = place_page_breaks([d.xhtml for d in docs], page_map)
     for d, xhtml in zip(docs, marked):
         d.xhtml = xhtml
-    return [{"label": label, "href": f"{docs[index].file_name}#page-{label}"} for label, index in pages]
+    return [{"label": label, "href": f"{docs[index].file_name}#{marker_id(label)}"} for label, index in pages]
 
 
 def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str],

@@ -221,8 +221,13 @@ def marker_place(documents: list[str], found: Words, at: int | None) -> tuple[in
     return document, block_start(documents[document], found.offsets[at])
 
 
+def marker_id(label: str) -> str:
+    """The anchor of a page's marker, prefixed to keep clear of the ids of headings and terms."""
+    return f"print-page-{label}"
+
+
 def page_break(label: str) -> str:
-    return (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{label}" '
+    return (f'<span epub:type="pagebreak" role="doc-pagebreak" id="{marker_id(label)}" '
             f'aria-label="Page {label}"></span>')
 
 

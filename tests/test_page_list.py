@@ -16,9 +16,9 @@ def words(text: str) -> list[str]:
     """Letters and digits apart: pdftotext runs a note's number into the word before it."""
     return re.findall(r"[^\W\d_]+|\d+", text.casefold())
 
-MARKER_RE = re.compile(r'<span epub:type="pagebreak" role="doc-pagebreak" id="page-(\d+)" aria-label="Page \1">'
+MARKER_RE = re.compile(r'<span epub:type="pagebreak" role="doc-pagebreak" id="print-page-(\d+)" aria-label="Page \1">'
                        r'</span>')
-PAGE_LINK_RE = re.compile(r'<a href="([^"#]+)#page-(\d+)">(\d+)</a>')
+PAGE_LINK_RE = re.compile(r'<a href="([^"#]+)#print-page-(\d+)">(\d+)</a>')
 
 
 def page_list(files: dict[str, str]) -> list[tuple[str, str, str]]:
@@ -65,7 +65,7 @@ def test_the_page_list_has_every_pdf_page_in_order_with_a_marker_for_each(defaul
              "timeline.xhtml", "questions.xhtml", "glossary.xhtml", "sources.xhtml"]
     assert [spine.index(document) for document, _, _ in entries] == sorted(spine.index(d) for d, _, _ in entries)
     for document, number, _ in entries:
-        assert len(re.findall(f'id="page-{number}"', files[f"EPUB/{document}"])) == 1
+        assert len(re.findall(f'id="print-page-{number}"', files[f"EPUB/{document}"])) == 1
 
 
 def test_each_marker_sits_where_its_pdf_page_begins(default_guide):
@@ -133,6 +133,6 @@ def test_unfound_pages_are_marked_with_the_next_page_found_and_markers_keep_page
     marked, pages = place_page_breaks(documents, page_map)
     assert pages == [("1", 0), ("2", 0), ("3", 1), ("4", 1)]
     assert [m.group(1) for m in MARKER_RE.finditer(marked[0])] == ["1", "2"]
-    assert marked[0].index('id="page-2"') < marked[0].index("<h1>")  # before the heading, not inside it
-    assert marked[1].index('id="page-3"') < marked[1].index("<p>")  # before the paragraph it begins
-    assert marked[1].index('id="page-4"') > marked[1].index("</p>")
+    assert marked[0].index('id="print-page-2"') < marked[0].index("<h1>")  # before the heading, not inside it
+    assert marked[1].index('id="print-page-3"') < marked[1].index("<p>")  # before the paragraph it begins
+    assert marked[1].index('id="print-page-4"') > marked[1].index("</p>")
