@@ -7,6 +7,7 @@ glossary terms, citations, questions, figures), it measures, as medians of BENCH
   ours-pdf     python build.py pdf                      (the whole pipeline)
   wp-ours      WeasyPrint alone on build/<slug>.html     (the layout floor, same PDF variant)
   wp-pandoc    WeasyPrint alone on pandoc's standalone HTML of the same chapters
+  wp-startup   WeasyPrint alone on a one-line document  (start-up, left out of a second per-page ratio)
   ours-epub    python build.py epub
   pandoc-epub  pandoc --toc --citeproc to EPUB           (pandoc 3 from pypandoc-binary)
 
@@ -142,10 +143,13 @@ def measure_size(scale: int, runs: int, work: Path) -> dict:
     refs = csl_json(guide, work / f"refs-{scale}x.json")
     pandoc_cmd = [pandoc(), *chapters, "--citeproc", "--bibliography", str(refs), "--metadata", "title=Benchmark"]
     run([*pandoc_cmd, "-s", "-o", str(out / "pandoc.html")])
+    (out / "one-line.html").write_text("<p>One line.</p>", encoding="utf-8")
     result = interleaved({
         "ours_pdf": [*build, "pdf", "--guide", str(guide), "--out", str(out)],
         "wp_ours": [PY, "-c", WEASYPRINT_ALONE, str(out / f"{slug}.html"), str(guide) + "/", str(out / "wp-ours.pdf")],
         "wp_pandoc": [PY, "-c", WEASYPRINT_ALONE, str(out / "pandoc.html"), str(guide) + "/", str(out / "wp-pandoc.pdf")],
+        # WeasyPrint's start-up: interpreter, imports, fonts, a one-line document
+        "wp_startup": [PY, "-c", WEASYPRINT_ALONE, str(out / "one-line.html"), str(guide) + "/", str(out / "one.pdf")],
         "ours_epub": [*build, "epub", "--guide", str(guide), "--out", str(out)],
         "pandoc_epub": [*pandoc_cmd, "--toc", "-o", str(out / "pandoc.epub")],
     }, runs)
@@ -185,8 +189,10 @@ def verdict(ok: bool) -> str:
 def ratios(r: dict) -> dict[str, float]:
     """The issue's ratios for one size."""
     t = {name: r[name].wall for name in ("ours_pdf", "wp_ours", "wp_pandoc", "ours_epub", "pandoc_epub")}
+    startup = r["wp_startup"].wall
     return {"overhead": t["ours_pdf"] / t["wp_ours"],
             "per_page": (t["wp_ours"] / r["pages"]) / (t["wp_pandoc"] / r["pandoc_pages"]),
+            "per_page_net": ((t["wp_ours"] - startup) / r["pages"]) / ((t["wp_pandoc"] - startup) / r["pandoc_pages"]),
             "epub": t["ours_epub"] / t["pandoc_epub"]}
 
 
@@ -209,6 +215,10 @@ def report(sizes: list[dict], make: dict | None) -> str:
         lines.append(f"- {label} (target ≤ {bound}): "
                      + ", ".join(f"{r['scale']}x {v:.2f}" for r, v in zip(sizes, values))
                      + f" — {verdict(all(v <= bound for v in values))}")
+        if key == "per_page":
+            lines.append("  - the same with WeasyPrint's start-up left out of both (for information; start-up "
+                         + ", ".join(f"{r['wp_startup'].wall:.2f} s" for r in sizes) + "): "
+                         + ", ".join(f"{r['scale']}x {ratios(r)['per_page_net']:.2f}" for r in sizes))
     base = sizes[0]
     for r in sizes[1:]:
         factor = r["scale"] / base["scale"]
