@@ -188,9 +188,9 @@ def styled_when_asked(style_for_class) -> None:
     @wraps(original_set)
     def set_computed_styles(self, element, parent, root=None, pseudo_type=None, base_url=None,
                             target_collector=None):
-        distinct = self.__dict__.get("_distinct_cascades")
-        cascaded = self._cascaded_styles.get((element, pseudo_type), {}) if pseudo_type else {}
-        if distinct is None or not pseudo_type or "anchor" in cascaded:
+        distinct = self.__dict__.get("_distinct_cascades")  # None once styling is over
+        cascaded = self._cascaded_styles.get((element, pseudo_type), {})
+        if distinct is None or pseudo_type is None or "anchor" in cascaded:
             return original_set(self, element, parent, root, pseudo_type, base_url, target_collector)
         self._styling_with = (root, base_url, target_collector)  # the same for every pseudo-element
         cascaded = distinct.setdefault(cascade_key(cascaded), cascaded)
@@ -209,7 +209,6 @@ def styled_when_asked(style_for_class) -> None:
                 del self._cascaded_styles[element, pseudo_type]
         return original_call(self, element, pseudo_type)
 
-    init.studyguide_fix = True
     style_for_class.__init__ = init
     style_for_class.set_computed_styles = set_computed_styles
     style_for_class.__call__ = call

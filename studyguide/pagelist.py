@@ -182,8 +182,8 @@ def placements(pages: list[list[str]], stream: list[str]) -> list[int | None]:
     for at, word in enumerate(stream):
         where.setdefault(word, []).append(at)
     # each page's candidates from the last place back: a page then never follows itself
-    chain = [(page, at) for page, words in enumerate(pages) if words
-             for at, _ in sorted(candidates(words, stream, where), reverse=True)]
+    chain = [(page, at) for page, first in enumerate(pages) if first
+             for at, _ in sorted(candidates(first, stream, where), reverse=True)]
     ends: list[int] = []  # ends[k]: the chain index ending the best run of length k + 1
     end_places: list[int] = []  # and where that run ends in the stream
     before: list[int | None] = [None] * len(chain)
