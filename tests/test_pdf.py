@@ -1,6 +1,7 @@
 """The PDF, checked by structure: pages, outline, metadata, text, page references."""
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from xml.etree import ElementTree
@@ -125,3 +126,34 @@ def test_no_block_of_the_print_html_ends_its_text_in_white_space(default_guide):
     inline_end = r"(?:[^>\s]|</(?:a|span|i|em|strong|b|dfn|cite|abbr|sup|sub)>)"
     endings = re.findall(rf".{{0,40}}{inline_end}\s+</(?:{blocks})>", html)
     assert endings == []
+
+
+def words(text: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
+
+
+def names_entry(line: str, name: str) -> bool:
+    """A glossary or key-people entry's first line: the name alone, or followed by its characters."""
+    return line == name or (line.startswith(name + " ") and not line[len(name) + 1].isascii())
+
+
+def test_no_glossary_term_or_key_person_is_parted_from_its_description(default_guide):
+    """A page never ends with a glossary term or a key person's name while the description
+    starts on the next page: the name's page also holds the description's first words."""
+    with pikepdf.open(default_guide.pdf) as pdf:
+        pages = len(pdf.pages)
+    texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(default_guide.pdf), "-"],
+                            check=True, capture_output=True, text=True).stdout for n in range(1, pages + 1)]
+    people = next(n for n, text in enumerate(texts) if "Key people" in text.splitlines())
+    glossary = next(n for n, text in enumerate(texts) if text.lstrip().startswith("Glossary"))
+    guide = default_guide.guide
+    entries = ([(people, p.name, p.role) for p in guide.people]
+               + [(glossary, t.term, t.definition) for t in guide.glossary])
+    assert len(entries) > 30
+    parted = []
+    for start, name, description in entries:
+        page = next(n for n in range(start, pages) if any(names_entry(line, name) for line in texts[n].splitlines()))
+        opening = " ".join(words(description).split()[:4])
+        if opening not in words(texts[page]):
+            parted.append((name, page + 1))
+    assert parted == []
