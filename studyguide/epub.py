@@ -26,6 +26,7 @@ ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]+)"')
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
+    ("schema:accessMode", "visual"),  # the cover and the charts; each chart has a data table
     ("schema:accessModeSufficient", "textual"),
     ("schema:accessibilityFeature", "structuralNavigation"),
     ("schema:accessibilityFeature", "tableOfContents"),
@@ -48,14 +49,16 @@ class Document:
     title: str
     xhtml: str
     kind: str = ""  # landmark type, if any
+    sections: tuple[tuple[str, str], ...] = ()  # (anchor, title): more contents entries in this document
 
 
 def build_documents(guide: Guide, options: Options) -> list[Document]:
-    def doc(file_name, title, part, kind="", **context):
+    def doc(file_name, title, part, kind="", sections=(), **context):
         xhtml = render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part, **context)
-        return Document(file_name, title, xhtml, kind)
+        return Document(file_name, title, xhtml, kind, sections)
 
-    docs = [doc("front.xhtml", "Content note", "parts/front.html.j2", "preface")]
+    guidance = (("teaching-guidance", "Teaching the difficult material"),) if options.teacher else ()
+    docs = [doc("front.xhtml", "Content note", "parts/front.html.j2", "preface", guidance)]
     for chapter in guide.chapters:
         title = f"Chapter {chapter.number}: {chapter.title}"
         docs.append(doc(f"{chapter.number:02d}-{chapter.slug}.xhtml", title, "parts/chapter.html.j2",
@@ -121,7 +124,8 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     if page_map is not None:
         book.add_metadata(None, "meta", "pageBreakMarkers", {"property": "schema:accessibilityFeature"})
         book.add_metadata(None, "meta", "pageNavigation", {"property": "schema:accessibilityFeature"})
-        print_edition = options.paper + (", large print" if options.profile == "large" else "")
+        print_edition = ", ".join([options.paper] + (["large print"] if options.profile == "large" else [])
+                                  + (["teacher edition"] if options.teacher else []))
         book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {print_edition})",
                           {"property": "pageBreakSource"})
     book.add_metadata(None, "meta", accessibility_summary(page_map is not None),
@@ -162,7 +166,7 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     nav.properties = ["nav"]
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
-    book.toc = [epub.Link(d.file_name, d.title, f"toc{i}") for i, d in enumerate(docs)]
+    book.toc = [epub.Link(entry["href"], entry["title"], f"toc{i}") for i, entry in enumerate(contents(docs))]
     book.spine = [cover, nav, *items]
     return book
 
@@ -175,9 +179,16 @@ def mark_pages(docs: list[Document], page_map: PageMap) -> list[dict]:
     return [{"label": label, "href": f"{docs[index].file_name}#{marker_id(label)}"} for label, index in pages]
 
 
+def contents(docs: list[Document]) -> list[dict]:
+    """The book's contents: each document, then the further sections it holds."""
+    return [entry for d in docs for entry in ({"href": d.file_name, "title": d.title},
+                                               *({"href": f"{d.file_name}#{anchor}", "title": title}
+                                                 for anchor, title in d.sections))]
+
+
 def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str],
                pages: list[dict]) -> str:
-    toc = [{"href": d.file_name, "title": d.title} for d in docs]
+    toc = contents(docs)
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
     landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]

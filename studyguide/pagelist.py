@@ -30,7 +30,7 @@ VOID = {"br", "img", "hr", "meta", "link", "col", "wbr"}
 EBOOK_ONLY_RE = re.compile(r'epub:type="(noteref|endnotes)"')
 EBOOK_ONLY_TAGS = {"svg"}
 # an element that begins right where a page's first word is: the marker goes before it
-OPENING_TAG_RE = re.compile(r"<(h[1-6]|p|section|div|blockquote|figure|header|aside|span|a|em|strong|i|b)\b"
+OPENING_TAG_RE = re.compile(r"<(h[1-6]|p|section|div|blockquote|figure|header|aside|span|a|em|strong|i|b|dfn|cite)\b"
                             r"[^>]*>\s*\Z")
 # a figure whose caption holds a page's first words: the image comes first on that page
 FIGURE_START_RE = re.compile(r"<figure\b[^>]*>\s*(?:<svg\b(?:(?!</?figure\b).)*?</svg>|<img\b[^>]*>)\s*"

@@ -38,6 +38,21 @@ def test_teacher_edition_holds_answers_notes_and_guidance(teacher):
     assert teacher.pdf.name == "rivers-teacher.pdf"
 
 
+def test_teacher_contents_list_the_guidance_in_reading_order(teacher):
+    """The teacher guidance is in the PDF's contents where it stands in the book, and in the
+    EPUB's navigation (the reading system's contents) as well as its NCX."""
+    contents = next(text for text in (pdf_text(teacher.pdf, n, n) for n in range(2, 6)) if "Contents" in text)
+    first_chapter = teacher.guide.chapters[0].title
+    assert contents.index("Content note") < contents.index("Teaching the difficult material") < contents.index(first_chapter)
+    with zipfile.ZipFile(teacher.epub) as z:
+        nav = z.read("EPUB/nav.xhtml").decode("utf-8")
+        ncx = z.read("EPUB/toc.ncx").decode("utf-8")
+    toc = nav[:nav.index("</nav>")]
+    assert '<a href="front.xhtml#teaching-guidance">Teaching the difficult material</a>' in toc
+    assert toc.index("front.xhtml#teaching-guidance") < toc.index("01-")
+    assert 'src="front.xhtml#teaching-guidance"' in ncx
+
+
 def test_student_outputs_never_hold_teacher_material(minimal):
     texts = {"pdf": pdf_text(minimal.pdf), "epub": epub_text(minimal.epub), "html": minimal.html.read_text()}
     for kind, text in texts.items():

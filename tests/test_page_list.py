@@ -145,3 +145,16 @@ def test_unfound_pages_are_marked_with_the_next_page_found_and_markers_keep_page
     assert marked[0].index('id="print-page-2"') < marked[0].index("<h1>")  # before the heading, not inside it
     assert marked[1].index('id="print-page-3"') < marked[1].index("<p>")  # before the paragraph it begins
     assert marked[1].index('id="print-page-4"') > marked[1].index("</p>")
+
+
+def test_a_page_that_begins_with_a_glossary_term_is_marked_before_the_term_not_inside_it():
+    """A marker inside <dfn> would make "Page 2" part of the defined term; a <dl> cannot
+    hold it bare, so it goes first in the <dt>."""
+    documents = ['<html><body><dl><dt id="t1"><dfn>alpha</dfn></dt><dd>beta gamma delta epsilon</dd>'
+                 '<dt id="t2"><dfn>zeta</dfn> <span lang="zh">字</span></dt><dd>eta theta iota kappa</dd>'
+                 '</dl></body></html>']
+    page_map = PageMap("x", "book.pdf", [["alpha", "beta", "gamma", "delta", "epsilon"],
+                                         ["zeta", "字", "eta", "theta", "iota", "kappa"]])
+    marked, _ = place_page_breaks(documents, page_map)
+    assert re.search(r'<dt id="t2"><span epub:type="pagebreak"[^>]*id="print-page-2"[^>]*></span><dfn>zeta',
+                     marked[0])
