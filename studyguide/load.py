@@ -674,7 +674,11 @@ def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple
         drawer = {"bar": draw.bar_chart, "line": draw.line_chart, "proportion": draw.proportion_chart}[f["kind"]]
         extra = {"rest_label": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]}
         svg = drawer(f"fig-{f['id']}", f["alt"], data, **extra)
-        rows = tuple((d.label, d.display or f"{d.value:,g}") for d in data)
+        percent = "%" if f["kind"] == "proportion" else ""
+        rows = tuple((d.label, draw.shown(d, percent)) for d in data)
+        rest = 100 - sum(d.value for d in data)
+        if percent and rest > 0:  # the chart's last part, drawn as outlines
+            rows += ((f["rest"] or "other", draw.fmt(rest) + "%"),)
     source = Markup("; ").join(Markup('<a href="#{}">{}</a>').format(sources[k].anchor, sources[k].short)
                                for k in f["sources"])
     return Figure(id=f["id"], number=number, kind=f["kind"], title=f["title"], alt=f["alt"], svg=Markup(svg),

@@ -86,3 +86,16 @@ def test_figure_needs_alt_text(guide):
     with pytest.raises(ContentError) as caught:
         load_guide(guide)
     assert f"{path}:1: figure 'lengths' needs 'alt'" in str(caught.value)
+
+
+def test_a_proportion_chart_data_table_holds_every_part_the_chart_draws(guide):
+    """The data table is the chart's text alternative: the part drawn as outlines (what is left
+    of 100) is a row too."""
+    (guide / "figures.yaml").write_text(
+        "- id: share\n  kind: proportion\n  title: Share of the river basin\n  alt: Grid of 100 squares.\n"
+        "  data:\n    - {label: Forest, value: 30}\n    - {label: Farmland, value: 45}\n"
+        "  rest: Towns and water\n  source: smith2001\n")
+    add_to_chapter(guide, "\n\n[[figure:share]]\n")
+    figure = load_guide(guide).figures[0]
+    assert figure.rows == (("Forest", "30%"), ("Farmland", "45%"), ("Towns and water", "25%"))
+    assert "Towns and water" in figure.svg and "25%" in figure.svg
