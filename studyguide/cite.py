@@ -121,7 +121,7 @@ def bibliography_entry(src: dict) -> Markup:
         eds = src["editor"]
         parts.append(escape(names(eds) + (", eds." if len(eds) > 1 else ", ed.")))
     title = _title(src)
-    parts.append(Markup(title + ("" if str(title).endswith((".", "”", "]")) else ".")) if kind in BOOK_TYPES
+    parts.append(Markup(title + ("" if str(title).endswith((".", "”")) else ".")) if kind in BOOK_TYPES
                  else Markup(end_sentence(str(title))))
     container = src.get("container-title")
     when = format_date(date_parts(src.get("issued"))) if src.get("issued") else ""

@@ -50,7 +50,7 @@ def test_chapter_webpage_speech_and_document():
                                       "author": [{"literal": "Mao Zedong"}], "issued": "1955-07-31"})
     assert plain(speech) == "Mao Zedong. “The Question of Agricultural Cooperation.” Speech, July 31, 1955."
     doc = cite.bibliography_entry({"type": "document", "title": "[Research file]", "author": [{"literal": "Project"}]})
-    assert plain(doc) == "Project. [Research file]"
+    assert plain(doc) == "Project. [Research file]."  # a supplied title closes like any other
 
 
 def test_csl_json_from_zotero_drops_in(tmp_path):
