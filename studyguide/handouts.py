@@ -54,7 +54,7 @@ def combine(paths: list[Path], target: Path) -> None:
     sources = [pikepdf.open(p) for p in paths]
     try:
         for source in sources:
-            combined.pages.extend(source.pages)
+            combined.add_pages_from(source)  # with the named destinations its links go to
         combined.docinfo["/Title"] = "All handouts"
         buffer = io.BytesIO()
         combined.save(buffer, deterministic_id=True)

@@ -30,6 +30,8 @@ LINK_RE = re.compile(r"(?<!!)\[([^\[\]]+)\]\(([^)\s]+)[^)]*\)")
 VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "this link", "more", "read more", "this page", "page"}
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
+# "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
+EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts? \d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -524,12 +526,23 @@ def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
 
 
+def link_excerpts(html: Markup, anchors: dict[str, str]) -> Markup:
+    """A question's "Read Excerpts 1.2 and 1.3": each number links to that excerpt of the chapter."""
+    def link(number: re.Match) -> str:
+        anchor = anchors.get(number.group())
+        return f'<a href="#{anchor}">{number.group()}</a>' if anchor else number.group()
+
+    return Markup(EXCERPT_REFERENCE_RE.sub(lambda phrase: re.sub(r"\d+\.\d+", link, phrase.group()), str(html)))
+
+
 def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, DocumentState]:
     state = DocumentState(prefix=raw.slug, chapter_number=raw.number)
     body = converter.convert(raw.body, state)
     meta = raw.meta
+    excerpt_anchors = {number: anchor for number, anchor, _ in state.excerpts}
     questions = tuple(
-        Question(number=i, ask=converter.inline(str(q["ask"])), level=str(q.get("level") or "analysis"),
+        Question(number=i, ask=link_excerpts(converter.inline(str(q["ask"])), excerpt_anchors),
+                 level=str(q.get("level") or "analysis"),
                  answer=converter.fragment(str(q.get("answer") or "")),
                  lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
         for i, q in enumerate(meta.get("questions") or [], 1))

