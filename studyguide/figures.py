@@ -338,7 +338,33 @@ def timeline_layout(marks: list[Mark], start_year: int, end_year: int,
         if row is None:  # crowded: let leaders cross labels rather than labels overlap
             row = next(r for r in rows if fits(r, x, span, placed, width, False))
         placed.append((mark, x, row, label_w))
-    return placed[::-1]
+    return same_date_in_given_order(placed[::-1], width)
+
+
+def same_date_in_given_order(layout: list[tuple[Mark, float, int, float]],
+                             width: int) -> list[tuple[Mark, float, int, float]]:
+    """Below the axis the nearest row is the top one, so same-date marks, placed latest first,
+    came out upside down there ("Communes formed" over "Leap launched"): give them their rows
+    top to bottom in their given order, unless that makes labels overlap."""
+    result = list(layout)
+    for date in {mark.date for mark, *_ in layout}:
+        group = [i for i, (mark, *_) in enumerate(layout) if mark.date == date]
+        rows = sorted(layout[i][2] for i in group)
+        if len(group) < 2 or rows[0] < ABOVE_ROWS:
+            continue
+        trial = list(result)
+        for i, row in zip(group, rows):
+            mark, x, _, label_w = trial[i]
+            trial[i] = (mark, x, row, label_w)
+        if all(free_row(trial, i, width) for i in group):
+            result = trial
+    return result
+
+
+def free_row(layout: list[tuple[Mark, float, int, float]], index: int, width: int) -> bool:
+    """No other label of the layout overlaps this one in its row."""
+    _, x, row, label_w = layout[index]
+    return fits(row, x, label_span(x, label_w, width), layout[:index] + layout[index + 1:], width, False)
 
 
 def year_step(start_year: int, end_year: int, width: int) -> int:

@@ -158,3 +158,18 @@ def test_timeline_rejects_bad_dates():
 
 def test_output_is_deterministic():
     assert all_charts() == all_charts()
+
+
+def test_same_date_marks_read_in_their_given_order_on_both_sides_of_the_axis():
+    """Two 1958 events given in order (the launch, then the communes) read top to bottom in
+    that order, whether they stand above the axis or hang below it."""
+    for marks in ([Mark("1958", "Leap launched"), Mark("1958", "Communes formed")],
+                  [Mark("1958", "Leap launched"), Mark("1958", "Communes formed"),
+                   Mark("1958-02", "a"), Mark("1958-03", "b"), Mark("1958-04", "c")]):
+        layout = timeline_layout(marks, 1955, 1960)
+        rows = {mark.label: row for mark, _, row, _ in layout}
+
+        def height(row):  # 0 at the top of the chart
+            return -row if row < 3 else row
+
+        assert height(rows["Leap launched"]) < height(rows["Communes formed"]), rows
