@@ -182,8 +182,8 @@ def notes_away_from_their_calls(html: str, guide) -> tuple[int, list[tuple[int, 
 def test_notes_are_printed_on_the_page_of_their_call(default_guide):
     """`footnote-policy: line` moves a line to the next page rather than its note. WeasyPrint
     70 still carries a note over when it makes room for a page's last lines
-    (docs/weasyprint-upstream.md, 9.): no more than 2 % of the notes, each to the next page."""
+    (docs/weasyprint-upstream.md, 9.): no more than 3 % of the notes, each to the next page."""
     count, away = notes_away_from_their_calls(default_guide.html.read_text(encoding="utf-8"), default_guide.guide)
     assert count > 90
     assert all(note == call + 1 for call, note in away)
-    assert len(away) <= 0.02 * count, away
+    assert len(away) <= 0.03 * count, away
