@@ -24,6 +24,7 @@ from .render import Options, environment, render_ebook_document, stylesheet
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]+)"')
+OTHER_LANGUAGE_RE = re.compile(r'<(?!html\b)\w+\b[^>]*\slang="')  # a run marked with its own language
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
     ("schema:accessMode", "visual"),  # the cover and the charts; each chart has a data table
@@ -64,7 +65,7 @@ def build_documents(guide: Guide, options: Options) -> list[Document]:
         docs.append(doc(f"{chapter.number:02d}-{chapter.slug}.xhtml", title, "parts/chapter.html.j2",
                         "bodymatter" if chapter.number == 1 else "", chapter=chapter))
     if guide.timeline or guide.people:
-        docs.append(doc("timeline.xhtml", "Timeline and key people", "parts/timeline.html.j2"))
+        docs.append(doc("timeline.xhtml", guide.timeline_title, "parts/timeline.html.j2"))
     docs.append(doc("questions.xhtml", "Discussion questions", "parts/questions.html.j2"))
     docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
     docs.append(doc("sources.xhtml", "Sources", "parts/sources.html.j2", "bibliography"))
@@ -112,8 +113,8 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     suffix = " (Teacher edition)" if options.teacher else ""
     book.set_title(guide.title + (f": {guide.subtitle}" if guide.subtitle else "") + suffix)
     book.set_language(guide.language)
-    for author in guide.authors:
-        book.add_author(author)
+    for number, author in enumerate(guide.authors, 1):
+        book.add_author(author, uid=f"creator-{number}")  # ebooklib gives every author the same id
     if guide.description:
         book.add_metadata("DC", "description", guide.description)
     for keyword in guide.keywords:
@@ -128,8 +129,6 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
                                   + (["teacher edition"] if options.teacher else []))
         book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {print_edition})",
                           {"property": "pageBreakSource"})
-    book.add_metadata(None, "meta", accessibility_summary(page_map is not None),
-                      {"property": "schema:accessibilitySummary"})
     book.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     css = epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
@@ -153,6 +152,9 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     homes = anchor_homes(docs)
     resolve_links(docs, homes)
     pages = mark_pages(docs, page_map) if page_map is not None else []
+    other_languages = any(OTHER_LANGUAGE_RE.search(d.xhtml) for d in docs)
+    book.add_metadata(None, "meta", accessibility_summary(page_map is not None, other_languages),
+                      {"property": "schema:accessibilitySummary"})
     items = []
     for i, d in enumerate(docs):
         item = epub.EpubItem(uid=f"doc{i}", file_name=d.file_name, media_type="application/xhtml+xml",
@@ -197,10 +199,11 @@ def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict
                                  figures=figures, pages=pages)
 
 
-def accessibility_summary(page_list: bool) -> str:
+def accessibility_summary(page_list: bool, other_languages: bool) -> str:
     pages = " A page list and page-break markers follow the pages of the PDF edition." if page_list else ""
+    languages = " Words in other languages are marked with their language." if other_languages else ""
     return ("This publication has a table of contents, headings in order, landmarks and a logical "
-            "reading order." + pages + " Chinese terms are marked with their language. Notes link back to "
+            "reading order." + pages + languages + " Notes link back to "
             "the text, and every glossary and source entry links to where it is used. No content relies on "
             "colour or sound, and nothing flashes.")
 

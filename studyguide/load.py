@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from . import cite
 from .errors import ContentError, Problems
 from .markup import (CITATION_RE, FIGURE_PLACE_RE, FIGURE_REF_RE, TERM_MARK_RE, Converter, DocumentState,
-                     TermMatcher, parse_citation, slugify)
+                     TermMatcher, parse_citation, slugify, typographic)
 from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
                     Source, Term, Use)
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
@@ -488,8 +488,9 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
                                             {c.slug: c for c in chapters})
                                 for f in figures if f["id"] in numbers), key=lambda f: f.number))
     return Guide(
-        root=root, title=config["title"], subtitle=config["subtitle"], authors=config["authors"],
-        language=config["language"], date=config["date"], edition=config["edition"], paper=config["paper"],
+        root=root, title=typographic(config["title"]), subtitle=typographic(config["subtitle"]),
+        authors=config["authors"], language=config["language"], date=config["date"], edition=config["edition"],
+        paper=config["paper"],
         slug=config["slug"], description=config["description"], keywords=config["keywords"],
         content_note=converter.fragment(config["content_note"]),
         teacher_guidance=converter.fragment(config["teacher_guidance"]),
@@ -520,7 +521,7 @@ def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -
     uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
                  if term_id == t["id"])
     first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“‘(])", t["definition"].strip(), maxsplit=1)[0]
-    return Term(id=t["id"], term=t["term"], forms=tuple(t["forms"]),
+    return Term(id=t["id"], term=typographic(t["term"]), forms=tuple(t["forms"]),
                 definition=converter.inline(t["definition"]),
                 short=converter.inline(first_sentence),
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
@@ -550,7 +551,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
     notes = tuple(Note(i, anchor, ref, html, keys) for i, (anchor, ref, html, keys) in enumerate(state.notes, 1))
     term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
     chapter = Chapter(
-        number=raw.number, slug=raw.slug, title=str(meta.get("title")).strip(),
+        number=raw.number, slug=raw.slug, title=typographic(str(meta.get("title")).strip()),
         objectives=tuple(converter.inline(str(o)) for o in meta.get("objectives") or []),
         teacher_notes=converter.fragment(str(meta.get("teacher_notes") or "")),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
@@ -694,5 +695,5 @@ def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple
             rows += ((f["rest"] or "other", draw.fmt(rest) + "%"),)
     source = Markup("; ").join(Markup('<a href="#{}">{}</a>').format(sources[k].anchor, sources[k].short)
                                for k in f["sources"])
-    return Figure(id=f["id"], number=number, kind=f["kind"], title=f["title"], alt=f["alt"], svg=Markup(svg),
-                  rows=rows, source=source, chapter=chapter)
+    return Figure(id=f["id"], number=number, kind=f["kind"], title=typographic(f["title"]), alt=f["alt"],
+                  svg=Markup(svg), rows=rows, source=source, chapter=chapter)

@@ -175,6 +175,45 @@ def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
     return el
 
 
+# Typing on a keyboard, typeset: -- and --- dashes, ... ellipsis, straight quotes curled.
+DASHES_RE = re.compile(r"(?<!-)---?(?!-)")
+QUOTE_RE = re.compile(r"[\"']")
+OPENS_QUOTE = set(" \t\n([{“‘—–/") | {""}
+
+
+def typographic(text: str, after_word: bool = False) -> str:
+    """`text` with typewriter quotes, dashes and dots set as a typographer would. A quote opens
+    at the start (unless `after_word`: the text follows an inline element) or after a space or
+    an opening bracket; an apostrophe inside or after a word closes."""
+    text = DASHES_RE.sub(lambda m: "—" if len(m.group()) == 3 else "–", text).replace("...", "…")
+
+    def curl(match: re.Match) -> str:
+        before = text[match.start() - 1] if match.start() else ("a" if after_word else "")
+        opening = before in OPENS_QUOTE
+        if match.group() == '"':
+            return "“" if opening else "”"
+        return "‘" if opening and not text[match.end():match.end() + 1].isspace() else "’"
+
+    return QUOTE_RE.sub(curl, text)
+
+
+class Typography(Treeprocessor):
+    """Sets typed quotes, dashes and dots in the document's text (not in code)."""
+
+    def run(self, root):
+        self._walk(root, after_word=False)
+
+    def _walk(self, el, after_word: bool):
+        if el.tag in ("code", "pre", "kbd", "samp"):
+            return
+        if el.text:
+            el.text = typographic(el.text, after_word)
+        for child in el:
+            self._walk(child, after_word=False)
+            if child.tail:
+                child.tail = typographic(child.tail, after_word=True)
+
+
 class GlossaryLinker(Treeprocessor):
     """Links the first use of each term in the document (a tree processor)."""
 
@@ -411,6 +450,7 @@ class StudyGuideExtension(Extension):
         md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, self.state, self.sources), "citation", 175)
         md.inlinePatterns.register(
             TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
+        md.treeprocessors.register(Typography(md), "typography", 6)
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, self.state, self.matcher), "glossary", 5)
         md.treeprocessors.register(NoteOrder(md, self.state, self.sources), "note-order", 4.5)

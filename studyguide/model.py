@@ -178,6 +178,13 @@ class Guide:
         return next(f for f in self.figures if f.id == figure_id)
 
     @property
+    def timeline_title(self) -> str:
+        """The back-matter section's title: "Timeline and key people", or only the part the guide has."""
+        parts = ["timeline"] * bool(self.timeline) + ["key people"] * bool(self.people)
+        title = " and ".join(parts)
+        return title[:1].upper() + title[1:]
+
+    @property
     def timeline_figure(self) -> Figure | None:
         return next((f for f in self.figures if f.kind == "timeline"), None)
 

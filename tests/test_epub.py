@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 
 import pytest
+
+from conftest import FIXTURES, run_build
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -22,7 +25,9 @@ def test_opf_metadata(minimal):
     meta = opf.find("opf:metadata", NS)
     assert meta.find("dc:title", NS).text.startswith("Rivers of Europe")
     assert meta.find("dc:language", NS).text == "en"
-    assert meta.find("dc:creator", NS).text == "Test Author"
+    creators = meta.findall("dc:creator", NS)
+    assert [c.text for c in creators] == ["Test Author", "Second Author"]
+    assert len({c.get("id") for c in creators}) == 2  # ids are unique in the package
     assert meta.find("dc:identifier", NS).text.startswith("urn:uuid:")
     modified = meta.find("opf:meta[@property='dcterms:modified']", NS).text
     assert modified == "2025-01-15T00:00:00Z"  # the guide's own date: reproducible
@@ -47,7 +52,7 @@ def test_nav_lists_questions_glossary_sources_and_landmarks(minimal):
     nav = ET.fromstring(files["EPUB/nav.xhtml"].encode())
     toc = nav.find(".//x:nav[@epub:type='toc']", NS)
     titles = [a.text for a in toc.iter("{http://www.w3.org/1999/xhtml}a")]
-    assert titles == ["Content note", "Chapter 1: The Danube", "Chapter 2: The Rhine", "Timeline and key people",
+    assert titles == ["Content note", "Chapter 1: The Danube", "Chapter 2: The Rhine", "Timeline",  # no people.yaml
                       "Discussion questions", "Glossary", "Sources"]
     landmarks = nav.find(".//x:nav[@epub:type='landmarks']", NS)
     types = [a.get("{http://www.idpf.org/2007/ops}type") for a in landmarks.iter("{http://www.w3.org/1999/xhtml}a")]
@@ -109,3 +114,17 @@ def test_epubcheck_reports_no_errors_or_warnings(minimal):
 def test_a_question_links_to_the_excerpt_it_asks_about(minimal):
     questions = minimal.epub_files()["EPUB/questions.xhtml"]
     assert 'Read Excerpt <a href="01-danube.xhtml#danube-excerpt-1">1.1</a>.' in questions
+
+
+def test_the_accessibility_summary_mentions_other_languages_only_when_there_are_some(minimal, tmp_path):
+    summary = opf_root(minimal).find(".//opf:meta[@property='schema:accessibilitySummary']", NS).text
+    assert "marked with their language" in summary  # the fixture's Danube has its characters
+    guide = tmp_path / "guide"
+    shutil.copytree(FIXTURES / "minimal", guide)
+    glossary = guide / "glossary.yaml"
+    plain = [line for line in glossary.read_text(encoding="utf-8").splitlines() if "hanzi:" not in line
+             and "pinyin:" not in line]
+    glossary.write_text("\n".join(plain) + "\n", encoding="utf-8")
+    assert run_build("epub", "--guide", str(guide), "--out", str(tmp_path / "out")).returncode == 0
+    with zipfile.ZipFile(next((tmp_path / "out").glob("*.epub"))) as z:
+        assert "marked with their language" not in z.read("EPUB/content.opf").decode()

@@ -35,7 +35,7 @@ def test_first_use_only_is_linked():
 
 def test_longest_form_wins():
     html, _ = convert("The people's communes grew; each commune was large.")
-    assert linked(html) == [("peoples-commune", "people's communes"), ("commune", "commune")]
+    assert linked(html) == [("peoples-commune", "people’s communes"), ("commune", "commune")]
 
 
 def test_curly_apostrophe_and_possessive():
@@ -131,3 +131,21 @@ def test_notes_are_numbered_in_document_order_even_inside_quotations():
     assert re.findall(r'data-note="(\d+)"', html) == ["1", "2", "3"]
     assert "Mao" in str(state.notes[1][2]) and str(state.notes[2][2]).endswith("p. 2.")
     assert [k for k, _ in state.source_uses] == ["li1994", "mao1955", "li1994"]
+
+
+def test_straight_quotes_and_double_hyphens_are_set_as_typographers_would():
+    """What a teacher types on a keyboard comes out like the default guide's text."""
+    html, _ = convert('Mao called it the "great leap" -- and a cadre\'s "leap" wasn\'t small... [@mao1955]')
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "the “great leap” – and a cadre’s “leap” wasn’t small…" in text
+    assert '"' not in text and "'" not in text and "--" not in text
+
+
+def test_a_term_is_still_linked_when_its_apostrophe_is_typed_straight():
+    html, _ = convert("The people's communes grew.")
+    assert linked(html) == [("peoples-commune", "people’s communes")]
+
+
+def test_quotes_around_emphasis_open_and_close_on_the_right_side():
+    html, _ = convert('He wrote "*Tombstone*" and \'*Red*\' -- twice.')
+    assert "“<em>Tombstone</em>” and ‘<em>Red</em>’ – twice." in html

@@ -44,7 +44,7 @@ def test_document_metadata(minimal):
     with pikepdf.open(minimal.pdf) as pdf:
         info = pdf.docinfo
         assert str(info["/Title"]) == "Rivers of Europe"
-        assert str(info["/Author"]) == "Test Author"
+        assert str(info["/Author"]) == "Test Author, Second Author"
         assert str(info["/Subject"]).startswith("A two-chapter guide")
         assert "rivers" in str(info["/Keywords"])
         assert str(pdf.Root.Lang) == "en"
