@@ -36,7 +36,7 @@ $(shell mkdir -p $(OUT) && [ "$$(cat $(OPTIONS_FILE) 2>/dev/null)" = "$(PRINT_OP
 
 BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
-.PHONY: help pdf epub html teacher handouts all test check bench clean setup
+.PHONY: help pdf epub html teacher handouts all test check bench clean setup new
 .DEFAULT_GOAL := help
 
 help:
@@ -50,10 +50,15 @@ help:
 	@echo "  make test      run the test suite"
 	@echo "  make check     fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
 	@echo "  make bench     speed and memory at 1x, 4x and 16x the default guide, against WeasyPrint alone and pandoc"
+	@echo "  make new GUIDE=../my-guide   start a new guide there, from a scaffold that builds at once"
 	@echo "  make clean     remove $(OUT)/"
 	@echo "Variables: GUIDE=dir (default content)  PAPER=a4|letter  PROFILE=standard|large  OUT=dir"
 
 setup: $(STAMP)
+
+new: | $(STAMP)
+	@test "$(GUIDE)" != content || { echo "make new: name the new guide's folder, e.g. make new GUIDE=../my-guide" >&2; exit 2; }
+	$(PY) build.py new $(GUIDE)
 
 $(STAMP): requirements.txt tools/setup-system.sh
 	tools/setup-system.sh

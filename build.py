@@ -120,9 +120,10 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
         parts = [handout_path(out, c, edition_options) for c in guide.chapters]
         if all(p.exists() for p in parts):  # a partial first build has nothing complete to join yet
             combine(parts, handout_folder(out, edition_options) / COMBINED)
-    made = " and ".join({"student": "handouts", "teacher": "answer keys"}[e] for e in editions)
     count = f"{len(chosen)} chapter" + ("s" if len(chosen) != 1 else "")
-    progress(f"wrote the {made} of {count} to {out / 'handouts'}")
+    for edition in editions:
+        made = {"student": "handouts", "teacher": "answer keys"}[edition]
+        progress(f"wrote the {made} of {count} to {handout_folder(out, replace(options, edition=edition))}")
     if args.strict and warnings:
         raise ContentError([])
 
@@ -152,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
 
         folder = Path(args.directory or args.guide)
         create_guide(folder)
-        progress(f"created a new guide in {folder}: build it with  python build.py pdf --guide {folder}")
+        progress(f"created a new guide in {folder}: build it with  make pdf GUIDE={folder}")
         return 0
     guide = load_guide(Path(args.guide))
     for warning in guide.warnings:

@@ -50,5 +50,5 @@ class Problems:
         return [p for p in self.items if p.warning]
 
     def raise_if_errors(self) -> None:
-        if self.errors:
-            raise ContentError(self.errors)
+        if self.errors:  # listed file by file, line by line
+            raise ContentError(sorted(self.errors, key=lambda p: (str(p.path), p.line or 0)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -55,19 +56,33 @@ def load_guide(root: Path) -> Guide:
     config = load_config(root / "guide.yaml", problems)
     terms = load_glossary(root / "glossary.yaml", problems)
     sources = load_sources(root, problems)
+    source_ids = known_ids(sources, [root / n for n in ("sources.yaml", "sources.yml", "sources.json")], problems)
     raw_chapters = load_chapters(root / "chapters", problems)
-    slugs = {c.slug for c in raw_chapters}
+    slugs = {m.group(2) for m in map(CHAPTER_NAME.match, os.listdir(root / "chapters")) if m} \
+        if (root / "chapters").is_dir() else set()  # a chapter that could not be read is still known
     timeline = load_timeline(root / "timeline.yaml", slugs, problems)
     people = load_people(root / "people.yaml", slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
-    figures = load_figures(root, set(sources), problems)
+    figures = load_figures(root, source_ids, problems)
     for chapter in raw_chapters:
-        check_chapter_text(chapter, root, set(sources), matcher, {t["id"] for t in terms}, problems)
+        check_chapter_text(chapter, root, source_ids, matcher, {t["id"] for t in terms}, problems)
         check_questions(chapter, problems)
     numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
     problems.raise_if_errors()
     return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
                     problems)
+
+
+class Unchecked(frozenset):
+    """Stands for a list that could not be read: every name counts as known, so that one
+    broken file is one error, not one more for each name it should have held."""
+
+    def __contains__(self, name) -> bool:
+        return True
+
+
+def known_ids(entries: dict, paths: list[Path], problems: Problems) -> frozenset:
+    return Unchecked() if any(problems.has_error_for(p) for p in paths) else frozenset(entries)
 
 
 # --- guide.yaml -------------------------------------------------------------------------------
@@ -309,6 +324,35 @@ def check_questions(chapter: RawChapter, problems: Problems) -> None:
         lines = q.get("lines")
         if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
             problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
+        check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), problems)
+
+
+def excerpt_count(chapter: RawChapter) -> int:
+    """How many source excerpts (top-level block quotations) the chapter's text holds."""
+    count, in_quote = 0, False
+    for _, line in body_lines(chapter):
+        if line.startswith(">") and not in_quote:
+            count, in_quote = count + 1, True
+        elif not line.strip():
+            in_quote = False
+    return count
+
+
+def check_excerpt_references(ask: str, chapter: RawChapter, line: int, problems: Problems) -> None:
+    """A question's "Excerpt 2.3" must be an excerpt of its own chapter."""
+    count = excerpt_count(chapter)
+    held = [f"{chapter.number}.{i}" for i in range(1, count + 1)]
+    for phrase in EXCERPT_REFERENCE_RE.finditer(ask):
+        for number in re.findall(r"\d+\.\d+", phrase.group()):
+            if number not in held:
+                problems.error(chapter.path, line, f"the question asks about Excerpt {number}, but this chapter "
+                                                   f"(chapter {chapter.number}) has {excerpts_held(held)}")
+
+
+def excerpts_held(held: list[str]) -> str:
+    if len(held) > 1:
+        return f"excerpts {held[0]}–{held[-1]}"
+    return f"Excerpt {held[0]}" if held else "no excerpts"
 
 
 def body_lines(chapter: RawChapter):

@@ -53,6 +53,26 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+# What a teacher can do about PyYAML's commonest complaints.
+INDENTATION = ("Check this line's indentation: the items of one list, and the keys of one entry, "
+               "start in the same column.")
+HINTS = (
+    ("mapping values are not allowed", "A colon and a space inside a value? Put the whole value in quotes "
+     '(title: "Mao: the early years"). Otherwise, indent this line like its neighbours.'),
+    ("did not find expected", INDENTATION),
+    ("expected <block end>", INDENTATION),
+    ("could not find expected ':'", "Each line of an entry is 'key: value', and a quoted value must close its quotes."),
+    ("alias", "A value that starts with * or & must be in quotes."),
+)
+TAB_HINT = "YAML indents with spaces, not tabs: replace the tab with spaces."
+
+
+def yaml_hint(problem: str, line_text: str) -> str:
+    if "\t" in line_text or "tab" in problem:
+        return TAB_HINT
+    return next((hint for clue, hint in HINTS if clue in problem), "")
+
+
 def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1):
     """Parse YAML text; on a syntax error record `path:line` and return None."""
     try:
@@ -68,7 +88,10 @@ def parse_yaml(text: str, path: Path, problems: Problems, first_line: int = 1):
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
         what = exc.problem or "malformed YAML"
-        problems.error(path, line, f"invalid YAML: {what}")
+        lines = text.splitlines()
+        line_text = lines[mark.line] if mark and mark.line < len(lines) else ""
+        hint = yaml_hint(what, line_text)
+        problems.error(path, line, f"invalid YAML: {what}." + (f" {hint}" if hint else ""))
     except yaml.reader.ReaderError as exc:
         line = text[: exc.position].count("\n") + first_line
         problems.error(path, line, f"invalid YAML: character {exc.character!r} is not allowed in a text file")

@@ -170,3 +170,34 @@ def test_chinese_text_needs_a_language_mark(guide):
 def test_duplicate_chapter_slug(guide):
     (guide / "chapters" / "03-danube.md").write_text((guide / "chapters" / "01-danube.md").read_text())
     assert f"{guide / 'chapters' / '03-danube.md'}: duplicate chapter slug 'danube' (also 01-danube.md)" in errors_of(guide)
+
+
+@pytest.mark.parametrize("old, new, hint", [
+    ("title: The Danube", "title: The Danube: a river", "Put the whole value in quotes"),
+    ("  - Name the countries", "\t- Name the countries", "not tabs"),
+    ("    level: recall\n    answer: TEACHER-ONLY-ANSWER-1", "    level: recall\n   answer: TEACHER-ONLY-ANSWER-1",
+     "indentation"),
+])
+def test_a_yaml_mistake_says_what_to_do_about_it(guide, old, new, hint):
+    """The commonest YAML slips of a teacher: a colon in a title, a tab, a list item out of line."""
+    edit(guide / "chapters/01-danube.md", old, new)
+    errors = errors_of(guide)
+    assert any("invalid YAML" in e and hint in e and "01-danube.md:" in e for e in errors), errors
+
+
+def test_a_file_that_cannot_be_read_brings_no_cascade_of_unknown_names(guide):
+    """A broken source list is one error, not one more for each citation of its sources; a
+    chapter whose front matter is broken is still a chapter the timeline may name."""
+    edit(guide / "sources.yaml", "- id: smith2001", "- id: smith2001\n\tbroken: tab")
+    edit(guide / "chapters/01-danube.md", "title: The Danube", "title: The Danube: a river")
+    errors = errors_of(guide)
+    assert len(errors) == 2 and all("invalid YAML" in e for e in errors), errors
+    assert "01-danube.md" in errors[0] and "sources.yaml" in errors[1]  # file by file
+
+
+def test_a_question_about_an_excerpt_the_chapter_does_not_hold_is_an_error(guide):
+    edit(guide / "chapters/01-danube.md", "Read Excerpt 1.1.", "Read Excerpts 1.1 and 1.2.")
+    errors = errors_of(guide)
+    line = line_of(guide / "chapters/01-danube.md", "Read Excerpts 1.1 and 1.2.")
+    assert errors == [f"{guide / 'chapters/01-danube.md'}:{line}: the question asks about Excerpt 1.2, "
+                      "but this chapter (chapter 1) has Excerpt 1.1"]
