@@ -187,3 +187,37 @@ def test_notes_are_printed_on_the_page_of_their_call(default_guide):
     assert count > 90
     assert all(note == call + 1 for call, note in away)
     assert len(away) <= 0.03 * count, away
+
+
+def early_lines(html: str, guide) -> list[tuple[int, str]]:
+    """(page, text) of each line that stops before half its paragraph's width, mid-sentence,
+    while the paragraph goes on."""
+    from weasyprint.formatting_structure import boxes
+
+    from studyguide.pdf import Layout
+
+    def text(box):
+        return "".join(b.text for b in box.descendants() if isinstance(b, boxes.TextBox)).strip()
+
+    found = []
+    for number, page in enumerate(Layout(html, guide).document.pages, 1):
+        for block in page._page_box.descendants():
+            lines = getattr(block, "children", [])
+            if not isinstance(block, boxes.BlockContainerBox) or len(lines) < 2 \
+                    or not all(isinstance(line, boxes.LineBox) for line in lines):
+                continue
+            for line in lines[:-1]:
+                right = max((c.position_x + c.margin_width() for c in line.children), default=line.position_x)
+                if right - block.content_box_x() < 0.5 * block.width and not text(line).endswith((".", ":", "?", "!")):
+                    found.append((number, text(line)))
+    return found
+
+
+def test_no_line_of_the_large_print_edition_breaks_far_too_early(default_guide):
+    """WeasyPrint 70 once left "Behind" alone on a line of the large-print edition, before
+    "the slogans … the author of *Tombstone*" (docs/weasyprint-upstream.md, 6.)."""
+    from studyguide.render import Options, render_print
+
+    guide = default_guide.guide
+    html = render_print(guide, Options(edition="student", paper=guide.paper, profile="large"))
+    assert early_lines(html, guide) == []
