@@ -221,3 +221,22 @@ def test_no_line_of_the_large_print_edition_breaks_far_too_early(default_guide):
     guide = default_guide.guide
     html = render_print(guide, Options(edition="student", paper=guide.paper, profile="large"))
     assert early_lines(html, guide) == []
+
+
+def test_a_key_terms_box_breaks_between_entries(default_guide):
+    """A long key-terms box may go on over a page, but never in the middle of a definition:
+    each short definition is whole on one page, in every chapter that lists it (and in the
+    glossary, whose definitions begin with the same sentence)."""
+    def plain(text):
+        return " ".join(text.replace("-\n", "-").split())
+
+    with pikepdf.open(default_guide.pdf) as pdf:
+        pages = [plain(pdf_text(default_guide.pdf, n, n)) for n in range(1, len(pdf.pages) + 1)]
+    guide = default_guide.guide
+    broken = []
+    for term in guide.glossary:
+        short = plain(html.unescape(re.sub(r"<[^>]+>", "", str(term.short))))
+        expected = 1 + sum(term.id in chapter.term_ids for chapter in guide.chapters)
+        if sum(page.count(short) for page in pages) < expected:
+            broken.append(term.term)
+    assert broken == []
