@@ -642,7 +642,7 @@ def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
                 problems.error(path, entry.line_of("source"), f"unknown source '@{key}' in figure '{fid}'")
         figure = {"id": fid, "kind": kind, "title": str(entry.get("title") or ""), "alt": str(entry.get("alt") or ""),
                   "unit": str(entry.get("unit") or ""), "sources": keys, "rest": str(entry.get("rest") or ""),
-                  "line": line, "data": []}
+                  "line": line, "data": [], "columns": figure_columns(entry, kind, path, problems)}
         if kind == "timeline":
             figure["from"], figure["to"] = entry.get("from"), entry.get("to")
             if not all(isinstance(figure[k], int) for k in ("from", "to")):
@@ -651,6 +651,19 @@ def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
             figure["data"] = load_figure_data(entry, root, path, fid, problems)
         figures.append(figure)
     return figures
+
+
+def figure_columns(entry: Mapping, kind: str, path: Path, problems: Problems) -> tuple[str, str]:
+    """The headings of a chart's data table: `columns: [Year, Storms]`, or what the chart shows."""
+    columns = entry.get("columns")
+    if columns is not None:
+        if isinstance(columns, list) and len(columns) == 2 and all(str(c).strip() for c in columns):
+            return str(columns[0]), str(columns[1])
+        problems.error(path, entry.line_of("columns"), "columns names the data table's two columns: [Year, Storms]")
+    if kind == "proportion":
+        return "Part", "Share"
+    unit = str(entry.get("unit") or "").strip()
+    return "Item", unit[:1].upper() + unit[1:] if unit else "Value"
 
 
 def load_figure_data(entry: Mapping, root: Path, path: Path, fid: str, problems: Problems) -> list[dict]:
@@ -740,4 +753,4 @@ def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple
     source = Markup("; ").join(Markup('<a href="#{}">{}</a>').format(sources[k].anchor, sources[k].short)
                                for k in f["sources"])
     return Figure(id=f["id"], number=number, kind=f["kind"], title=typographic(f["title"]), alt=f["alt"],
-                  svg=Markup(svg), rows=rows, source=source, chapter=chapter)
+                  svg=Markup(svg), rows=rows, source=source, chapter=chapter, columns=f["columns"])

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import FIXTURES, pdf_text
+from conftest import FIXTURES, pdf_text, run_build
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 
@@ -99,3 +99,14 @@ def test_a_proportion_chart_data_table_holds_every_part_the_chart_draws(guide):
     figure = load_guide(guide).figures[0]
     assert figure.rows == (("Forest", "30%"), ("Farmland", "45%"), ("Towns and water", "25%"))
     assert "Towns and water" in figure.svg and "25%" in figure.svg
+
+
+def test_a_data_table_is_headed_by_what_the_chart_shows_or_by_the_guide_s_own_columns(guide, tmp_path):
+    add_to_chapter(guide, "\n\n[[figure:lengths]]\n")
+    assert load_guide(guide).figures[0].columns == ("Item", "Km")  # the unit, by default
+    figures = guide / "figures.yaml"
+    figures.write_text(figures.read_text() + "  columns: [River, Length (km)]\n")
+    assert load_guide(guide).figures[0].columns == ("River", "Length (km)")
+    result = run_build("html", "--guide", str(guide), "--out", str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert '<th scope="col">River</th><th scope="col">Length (km)</th>' in next(tmp_path.glob("*.html")).read_text()
