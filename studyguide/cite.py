@@ -84,7 +84,9 @@ def family_names(people: list[dict]) -> str:
 
 def _title(src: dict, short: bool = False) -> Markup:
     title = str(src.get("title", "")).strip()
-    if short and not title.startswith("["):
+    if short and src.get("title-short"):  # CSL's own short title, when the guide gives one
+        title = str(src["title-short"]).strip()
+    elif short and not title.startswith("["):
         title = title.split(":")[0]
         words = title.split()
         if len(words) > 5:  # Chicago short title: the first few key words, no ellipsis

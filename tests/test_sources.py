@@ -83,3 +83,11 @@ def test_pandoc_csl_yaml_with_references_key(tmp_path):
 def test_source_list_is_alphabetical():
     loaded = load_guide(FIXTURES / "minimal")
     assert [s.id for s in loaded.sources] == ["jones1999", "smith2001"]
+
+
+def test_a_source_s_own_short_title_is_used_in_notes():
+    src = {"type": "document", "author": [{"family": "Roosevelt", "given": "Franklin D."}],
+           "title": "Letter to all State Governors on a Uniform Soil Conservation Law"}
+    assert plain(cite.short_note(src)) == "Roosevelt, Letter to all State"  # the first four words, by default
+    src["title-short"] = "Letter to State Governors"
+    assert plain(cite.short_note(src)) == "Roosevelt, Letter to State Governors"
