@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,8 +57,7 @@ def load_guide(root: Path) -> Guide:
     sources = load_sources(root, problems)
     source_ids = known_ids(sources, [root / n for n in ("sources.yaml", "sources.yml", "sources.json")], problems)
     raw_chapters = load_chapters(root / "chapters", problems)
-    slugs = {m.group(2) for m in map(CHAPTER_NAME.match, os.listdir(root / "chapters")) if m} \
-        if (root / "chapters").is_dir() else set()  # a chapter that could not be read is still known
+    slugs = chapter_slugs(root / "chapters")
     timeline = load_timeline(root / "timeline.yaml", slugs, problems)
     people = load_people(root / "people.yaml", slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
@@ -71,6 +69,13 @@ def load_guide(root: Path) -> Guide:
     problems.raise_if_errors()
     return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
                     problems)
+
+
+def chapter_slugs(folder: Path) -> set[str]:
+    """The slugs the chapter files are named with, read or not: the timeline may name a
+    chapter whose front matter is broken without a second error."""
+    names = [path.name for path in folder.glob("*.md")] if folder.is_dir() else []
+    return {match.group(2) for match in map(CHAPTER_NAME.match, names) if match}
 
 
 class Unchecked(frozenset):

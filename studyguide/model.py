@@ -181,7 +181,7 @@ class Guide:
     @property
     def timeline_title(self) -> str:
         """The back-matter section's title: "Timeline and key people", or only the part the guide has."""
-        parts = ["timeline"] * bool(self.timeline) + ["key people"] * bool(self.people)
+        parts = [name for name, held in (("timeline", self.timeline), ("key people", self.people)) if held]
         title = " and ".join(parts)
         return title[:1].upper() + title[1:]
 
