@@ -64,7 +64,7 @@ def load_guide(root: Path) -> Guide:
     figures = load_figures(root, source_ids, problems)
     for chapter in raw_chapters:
         check_chapter_text(chapter, root, source_ids, matcher, {t["id"] for t in terms}, problems)
-        check_questions(chapter, problems)
+        check_questions(chapter, excerpt_numbers(raw_chapters), problems)
     numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
     problems.raise_if_errors()
     return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
@@ -311,7 +311,7 @@ def read_chapter(path: Path, number: int, slug: str, problems: Problems) -> RawC
     return RawChapter(path, number, slug, meta, body, end + 2)
 
 
-def check_questions(chapter: RawChapter, problems: Problems) -> None:
+def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems) -> None:
     meta, path = chapter.meta, chapter.path
     for key in ("objectives", "questions"):
         if key in meta and not isinstance(meta[key], list):
@@ -329,7 +329,7 @@ def check_questions(chapter: RawChapter, problems: Problems) -> None:
         lines = q.get("lines")
         if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
             problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
-        check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), problems)
+        check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), excerpts, problems)
 
 
 def excerpt_count(chapter: RawChapter) -> int:
@@ -343,15 +343,20 @@ def excerpt_count(chapter: RawChapter) -> int:
     return count
 
 
-def check_excerpt_references(ask: str, chapter: RawChapter, line: int, problems: Problems) -> None:
-    """A question's "Excerpt 2.3" must be an excerpt of its own chapter."""
-    count = excerpt_count(chapter)
-    held = [f"{chapter.number}.{i}" for i in range(1, count + 1)]
+def excerpt_numbers(chapters: list[RawChapter]) -> set[str]:
+    """Every excerpt of the guide, numbered as the reader sees it: 1.1, 1.2, 2.1 …"""
+    return {f"{c.number}.{i}" for c in chapters for i in range(1, excerpt_count(c) + 1)}
+
+
+def check_excerpt_references(ask: str, chapter: RawChapter, line: int, excerpts: set[str],
+                             problems: Problems) -> None:
+    """A question's "Excerpt 2.3" must be an excerpt of the guide (usually of its own chapter)."""
+    own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
     for phrase in EXCERPT_REFERENCE_RE.finditer(ask):
         for number in re.findall(r"\d+\.\d+", phrase.group()):
-            if number not in held:
-                problems.error(chapter.path, line, f"the question asks about Excerpt {number}, but this chapter "
-                                                   f"(chapter {chapter.number}) has {excerpts_held(held)}")
+            if number not in excerpts:
+                problems.error(chapter.path, line, f"the question asks about Excerpt {number}, which the guide "
+                                                   f"does not hold (this chapter has {excerpts_held(own)})")
 
 
 def excerpts_held(held: list[str]) -> str:

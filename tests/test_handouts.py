@@ -60,6 +60,7 @@ def test_answer_keys_for_the_teacher(handouts):
     assert sorted(p.name for p in keys.glob("*.pdf")) == ["01-danube.pdf", "02-rhine.pdf", "all-handouts.pdf"]
     text = pdf_text(keys / "01-danube.pdf")
     assert "TEACHER-ONLY-ANSWER-1" in text and "Answer key" in text
+    assert "teaching notes" in text.lower() and "TEACHER-ONLY-NOTE: bring a map." in text  # the chapter's notes
     assert "Name ____" not in text
 
 

@@ -200,4 +200,4 @@ def test_a_question_about_an_excerpt_the_chapter_does_not_hold_is_an_error(guide
     errors = errors_of(guide)
     line = line_of(guide / "chapters/01-danube.md", "Read Excerpts 1.1 and 1.2.")
     assert errors == [f"{guide / 'chapters/01-danube.md'}:{line}: the question asks about Excerpt 1.2, "
-                      "but this chapter (chapter 1) has Excerpt 1.1"]
+                      "which the guide does not hold (this chapter has Excerpt 1.1)"]
