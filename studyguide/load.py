@@ -62,9 +62,10 @@ def load_guide(root: Path) -> Guide:
     people = load_people(root / "people.yaml", slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
     figures = load_figures(root, source_ids, problems)
+    excerpts = excerpt_numbers(raw_chapters)
     for chapter in raw_chapters:
         check_chapter_text(chapter, root, source_ids, matcher, {t["id"] for t in terms}, problems)
-        check_questions(chapter, excerpt_numbers(raw_chapters), problems)
+        check_questions(chapter, excerpts, problems)
     numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
     problems.raise_if_errors()
     return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
@@ -351,10 +352,10 @@ def excerpt_numbers(chapters: list[RawChapter]) -> set[str]:
 def check_excerpt_references(ask: str, chapter: RawChapter, line: int, excerpts: set[str],
                              problems: Problems) -> None:
     """A question's "Excerpt 2.3" must be an excerpt of the guide (usually of its own chapter)."""
-    own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
     for phrase in EXCERPT_REFERENCE_RE.finditer(ask):
         for number in re.findall(r"\d+\.\d+", phrase.group()):
             if number not in excerpts:
+                own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
                 problems.error(chapter.path, line, f"the question asks about Excerpt {number}, which the guide "
                                                    f"does not hold (this chapter has {excerpts_held(own)})")
 
