@@ -334,14 +334,9 @@ def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems)
 
 
 def excerpt_count(chapter: RawChapter) -> int:
-    """How many source excerpts (top-level block quotations) the chapter's text holds."""
-    count, in_quote = 0, False
-    for _, line in body_lines(chapter):
-        if line.startswith(">") and not in_quote:
-            count, in_quote = count + 1, True
-        elif not line.strip():
-            in_quote = False
-    return count
+    """How many numbered excerpts the chapter holds, counted from its source so that a wrong
+    reference is reported with the other errors, before any Markdown is converted."""
+    return sum(quotation.top_level for quotation in block_quotations(chapter))
 
 
 def excerpt_numbers(chapters: list[RawChapter]) -> set[str]:
@@ -379,7 +374,7 @@ def body_lines(chapter: RawChapter):
 
 def check_chapter_text(chapter: RawChapter, root: Path, source_ids: set, matcher: TermMatcher,
                        term_ids: set, problems: Problems) -> None:
-    path, quote_start, quote_last, last_level = chapter.path, None, "", 1
+    path, last_level = chapter.path, 1
     for number, line in body_lines(chapter):
         check_citations(line, path, number, source_ids, problems)
         check_term_marks(line, path, number, matcher, term_ids, problems)
@@ -398,16 +393,32 @@ def check_chapter_text(chapter: RawChapter, root: Path, source_ids: set, matcher
             elif level > last_level + 1:
                 problems.error(path, number, f"heading level skips from {last_level} to {level}")
             last_level = max(level, 2) if level > 1 else last_level
+    for quotation in block_quotations(chapter):
+        check_excerpt_ends_with_citation(path, quotation.start, quotation.last, problems)
+
+
+@dataclass(frozen=True)
+class Quotation:
+    start: int  # line number of its first line
+    last: str  # its last line of text
+    top_level: bool  # not inside a list: a numbered excerpt
+
+
+def block_quotations(chapter: RawChapter):
+    """The chapter's block quotations (source excerpts), as the Markdown source lays them out."""
+    start, last, top_level = None, "", False
+    for number, line in body_lines(chapter):
         if line.lstrip().startswith(">"):
-            quote_start = quote_start or number
-            quote_last = line if line.strip(" >") else quote_last
-        elif quote_start and line.strip() and quote_last:
-            quote_last = line  # a lazy continuation line of the quotation
-        elif quote_start:
-            check_excerpt_ends_with_citation(path, quote_start, quote_last, problems)
-            quote_start, quote_last = None, ""
-    if quote_start:
-        check_excerpt_ends_with_citation(path, quote_start, quote_last, problems)
+            if start is None:
+                start, top_level = number, line.startswith(">")
+            last = line if line.strip(" >") else last
+        elif start and line.strip() and last:
+            last = line  # a lazy continuation line of the quotation
+        elif start:
+            yield Quotation(start, last, top_level)
+            start, last = None, ""
+    if start:
+        yield Quotation(start, last, top_level)
 
 
 def check_excerpt_ends_with_citation(path: Path, line: int, last: str, problems: Problems) -> None:
