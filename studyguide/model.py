@@ -135,7 +135,7 @@ class Figure:
     rows: tuple[tuple[str, str], ...]  # the data table: the figure's text alternative
     source: Markup  # short citation(s), linked to the source list; empty for the timeline
     chapter: str  # slug of the chapter that shows it; "" for the timeline (shown in back matter)
-    columns: tuple[str, str] = ("Item", "Value")  # the data table's headings
+    columns: tuple[str, str]  # the data table's headings
 
     @property
     def anchor(self) -> str:
