@@ -12,29 +12,45 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 ACE     := node_modules/.installed
 
-SLUG := $(shell sed -n 's/^slug:[[:space:]]*["'\'']\{0,1\}\([a-z0-9-]*\).*/\1/p' $(GUIDE)/guide.yaml 2>/dev/null | head -n1)
+# Paths may hold spaces ("My Documents"): in rules they are written with escaped spaces (esc),
+# in recipes quoted for the shell (q). No file name of a guide is ever pasted into a recipe:
+# the only names that reach one are chapter stems, which match NN-slug and nothing else.
+space := $(subst ,, )
+esc    = $(subst $(space),\$(space),$(1))
+q      = '$(subst ','\'',$(1))'
+G     := $(call esc,$(GUIDE))
+O     := $(call esc,$(OUT))
+
+SLUG := $(shell sed -n 's/^slug:[[:space:]]*["'\'']\{0,1\}\([a-z0-9-]*\).*/\1/p' $(call q,$(GUIDE)/guide.yaml) 2>/dev/null | head -n1)
 ifeq ($(SLUG),)
 SLUG := guide
 endif
 
-GUIDE_FILES := $(shell find $(GUIDE) -type f ! -name '.*' 2>/dev/null)
-CHAPTERS    := $(wildcard $(GUIDE)/chapters/*.md)
-STEMS       := $(basename $(notdir $(CHAPTERS)))
+# The guide's files, each name's spaces escaped; chapters are the files named NN-slug.md (the
+# loader reports any other file in chapters/ as an error).
+list_files   = $(shell find $(call q,$(1)) -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort | sed 's/ /\\ /g')
+GUIDE_FILES := $(call list_files,$(GUIDE))
+STEMS       := $(shell ls $(call q,$(GUIDE)/chapters) 2>/dev/null | LC_ALL=C grep -E '^[0-9]{2}-[a-z0-9-]+\.md$$' | sed 's/\.md$$//')
+CHAPTERS    := $(STEMS:%=$(G)/chapters/%.md)
 SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
-HANDOUTS    := $(STEMS:%=$(OUT)/handouts/%.pdf)
-HANDOUT_LOG := $(OUT)/handouts/.built
-ANSWER_LOG  := $(OUT)/handouts/teacher/.built
+HANDOUTS    := $(STEMS:%=$(O)/handouts/%.pdf)
+HANDOUT_LOG := $(O)/handouts/.built
+ANSWER_LOG  := $(O)/handouts/teacher/.built
 CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
+OUTPUTS     := $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(O)/$(SLUG).html $(O)/$(SLUG)-teacher.pdf \
+               $(O)/$(SLUG)-teacher.epub $(HANDOUT_LOG) $(ANSWER_LOG)
+# Outputs are written atomically; an interrupted make must not delete the one just renamed in.
+.PRECIOUS: $(OUTPUTS)
 
 # The print options are recorded in a file that changes only when they change, so
 # `make PAPER=letter pdf` rebuilds while a repeated `make pdf` has nothing to do.
 PRINT_OPTIONS := paper=$(or $(PAPER),default) profile=$(PROFILE)
-OPTIONS_FILE  := $(OUT)/.print-options-$(SLUG)
-$(shell mkdir -p $(OUT) && [ "$$(cat $(OPTIONS_FILE) 2>/dev/null)" = "$(PRINT_OPTIONS)" ] || echo "$(PRINT_OPTIONS)" > $(OPTIONS_FILE))
+OPTIONS_FILE  := $(O)/.print-options-$(SLUG)
+$(shell mkdir -p $(call q,$(OUT)) && [ "$$(cat $(call q,$(OUT)/.print-options-$(SLUG)) 2>/dev/null)" = "$(PRINT_OPTIONS)" ] || echo "$(PRINT_OPTIONS)" > $(call q,$(OUT)/.print-options-$(SLUG)))
 
-BUILD_ARGS := --guide $(GUIDE) --out $(OUT) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
+BUILD_ARGS := --guide $(call q,$(GUIDE)) --out $(call q,$(OUT)) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
 .PHONY: help pdf epub html teacher handouts all test check bench clean setup new
 .DEFAULT_GOAL := help
@@ -58,72 +74,80 @@ setup: $(STAMP)
 
 new: | $(STAMP)
 	@test "$(GUIDE)" != content || { echo "make new: name the new guide's folder, e.g. make new GUIDE=../my-guide" >&2; exit 2; }
-	$(PY) build.py new $(GUIDE)
+	$(PY) build.py new $(call q,$(GUIDE))
 
+# The Debian packages the build loads (installed or named by tools/setup-system.sh), then the venv.
 $(STAMP): requirements.txt tools/setup-system.sh
 	tools/setup-system.sh
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements.txt
 	touch $@
 
-# Ace by DAISY (accessibility checker) and the chromium it drives; `make check` needs it,
+# Ace by DAISY (accessibility checker), from package-lock.json; `make check` needs it,
 # `make test` uses it when it can be installed and skips the Ace test otherwise.
 $(ACE): package-lock.json tools/setup-ace.sh
 	tools/setup-ace.sh
 	touch $@
 
-pdf: $(OUT)/$(SLUG).pdf
-epub: $(OUT)/$(SLUG).epub
-html: $(OUT)/$(SLUG).html
-teacher: $(OUT)/$(SLUG)-teacher.pdf $(OUT)/$(SLUG)-teacher.epub
+pdf: $(O)/$(SLUG).pdf
+epub: $(O)/$(SLUG).epub
+html: $(O)/$(SLUG).html
+teacher: $(O)/$(SLUG)-teacher.pdf $(O)/$(SLUG)-teacher.epub
 handouts: $(HANDOUT_LOG) $(ANSWER_LOG)
 # Longest jobs first (the two PDFs, then the two halves of the handouts), so that
 # `make -j2 all` keeps both cores busy to the end.
 all: pdf teacher handouts epub html
 
-$(OUT)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+$(O)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf $(BUILD_ARGS)
 
-$(OUT)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+$(O)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py html $(BUILD_ARGS)
 
 # The EPUB's page list marks where each page of the PDF begins: the EPUB comes after its PDF.
-$(OUT)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(OUT)/$(SLUG).pdf | $(STAMP)
+$(O)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(O)/$(SLUG).pdf | $(STAMP)
 	$(PY) build.py epub $(BUILD_ARGS)
 
-$(OUT)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+$(O)/$(SLUG)-teacher.pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf --edition teacher $(BUILD_ARGS)
 
-$(OUT)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(OUT)/$(SLUG)-teacher.pdf | $(STAMP)
+$(O)/$(SLUG)-teacher.epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(O)/$(SLUG)-teacher.pdf | $(STAMP)
 	$(PY) build.py epub --edition teacher $(BUILD_ARGS)
 
 # The handouts and the answer keys are two jobs, so that `make -j2` can run them side by side;
 # each builds all its chapters in one process (the model and fonts prepared once).
 # A handout depends on its own chapter and the guide's shared files, not on other chapters:
-# when only chapters changed ($? holds only chapter files), only their handouts are rebuilt.
-changed_chapters = $(if $(filter-out $(CHAPTERS),$?),,$(foreach f,$?,--chapter $(basename $(notdir $(f)))))
+# when only chapters changed, only their handouts are rebuilt. $? is split at spaces like
+# $(CHAPTERS), so the comparison holds for paths with spaces; only words that are a chapter's
+# stem (NN-slug) are passed on.
+changed_chapters = $(if $(filter-out $(subst \$(space), ,$(CHAPTERS)),$?),,\
+                     $(foreach stem,$(filter $(STEMS),$(basename $(notdir $?))),--chapter $(stem)))
 
 $(HANDOUT_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py handouts --edition student $(BUILD_ARGS) $(changed_chapters)
-	touch $@
+	touch $(call q,$@)
 
 $(ANSWER_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-print.css styles/teacher.css $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py handouts --edition teacher $(BUILD_ARGS) $(changed_chapters)
-	touch $@
+	touch $(call q,$@)
 
 $(HANDOUTS): $(HANDOUT_LOG)
 
+# The tools the tests call (poppler, Java for EPUBCheck, chromium and npm for Ace), then the suite
+# on both cores.
 test: $(STAMP)
+	tools/setup-system.sh test
 	-@$(MAKE) --no-print-directory $(ACE) || echo "Ace by DAISY could not be installed: its test will be skipped"
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(TEST_ARGS)
 
-check: $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUT_LOG) | $(STAMP) $(ACE)
-	$(PY) build.py check --guide $(GUIDE) --strict
-	$(PY) tools/check_outputs.py $(OUT)/$(SLUG).pdf $(OUT)/$(SLUG).epub $(HANDOUTS)
-	tools/ace_check.sh $(OUT)/$(SLUG).epub $(OUT)/ace
+check: $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(HANDOUT_LOG) | $(STAMP) $(ACE)
+	$(PY) build.py check --guide $(call q,$(GUIDE)) --strict
+	$(PY) tools/check_outputs.py $(call q,$(OUT)/$(SLUG).pdf) $(call q,$(OUT)/$(SLUG).epub) \
+	  $(foreach h,$(STEMS),$(call q,$(OUT)/handouts/$(h).pdf))
+	tools/ace_check.sh $(call q,$(OUT)/$(SLUG).epub) $(call q,$(OUT)/ace)
 
 bench: | $(STAMP)
 	$(PY) bench/bench.py
 
 clean:
-	rm -rf $(OUT)
+	rm -rf $(call q,$(OUT))

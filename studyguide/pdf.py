@@ -82,8 +82,10 @@ class Layout:
     def __init__(self, html: str, guide: Guide):
         import weasyprint  # imported here: it takes most of a second
 
-        layout_fixes.apply()
         collector = WarningCollector()
+        if not layout_fixes.apply():
+            collector.messages.append(f"layout fixes not applied ({layout_fixes.why_not_applied()}): "
+                                      "layout may be much slower on a long guide; see studyguide/layout_fixes.py")
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
@@ -106,10 +108,13 @@ class Layout:
 
 
 def write_pdf(guide: Guide, options: Options, target: Path) -> list[str]:
-    """The PDF, and beside it the page map the EPUB's page list is made from."""
+    """The PDF, and beside it the page map the EPUB's page list is made from. The map goes in
+    first: an interrupted build leaves either the old PDF (whose EPUB then finds a map that is
+    not its own and goes without a page list) or both new, never a new PDF with an old map."""
     html = render_print(guide, options)
     layout = Layout(html, guide)
     pages = page_words(layout.document)
-    atomic_write(target, layout.pdf())
+    pdf = layout.pdf()
     write_page_map(target, html, pages)
+    atomic_write(target, pdf)
     return layout.warnings

@@ -1,6 +1,7 @@
 """Shared fixtures: guides built once per test session into temporary folders."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -65,5 +66,6 @@ def default_guide(tmp_path_factory) -> Built:
     return build_all(ROOT / "content", tmp_path_factory.mktemp("default"))
 
 
-def run_build(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True, cwd=cwd)
+def run_build(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, **(env or {})})

@@ -5,11 +5,24 @@ import re
 from pathlib import Path
 
 import pikepdf
+import pytest
 
 from conftest import ROOT, pdf_text
 from studyguide.load import load_guide
 
-RESEARCH = ROOT.parent / "shared" / "source-text" / "000_9dfacd55e11d2304.txt"
+# The research file the default guide was written from lies beside the checkout (as in CI), not
+# in the repository: the tests that compare the guide with it skip, saying so, where it is absent.
+SOURCE_TEXT = ROOT.parent / "shared" / "source-text"
+RESEARCH = SOURCE_TEXT / "000_9dfacd55e11d2304.txt"
+
+
+@pytest.fixture(scope="module")
+def research() -> str:
+    """The research file, as one lower-case line with straight quotes."""
+    if not RESEARCH.is_file():
+        pytest.skip(f"the research file is not beside the checkout ({RESEARCH}): nothing to compare with")
+    return " ".join(RESEARCH.read_text(encoding="utf-8").replace("’", "'").replace("“", '"')
+                    .replace("”", '"').split()).lower()
 REQUIRED_TERMS = ["xiafang", "people's commune", "close planting", "deep plowing", "backyard furnace",
                   "Four Pests campaign", "General Line for Socialist Construction", "Lushan Conference",
                   "right opportunism", "Lysenkoism", "First Five-Year Plan", "agricultural producers' cooperative",
@@ -41,14 +54,15 @@ def test_counts_of_the_curated_guide():
 
 def test_every_term_and_source_is_used_and_every_figure_cited():
     guide = load_guide(ROOT / "content")
-    assert all(t.uses for t in guide.glossary)
-    assert all(s.uses for s in guide.sources)
+    assert [t.term for t in guide.glossary if not t.uses] == []
+    assert [s.id for s in guide.sources if not s.uses] == []
+    # every figure is referred to in the text ("Figure 2 shows …"), not only placed
+    referred = {m for c in guide.chapters for m in re.findall(r'class="figref" href="#fig-([^"]+)"', str(c.body))}
+    assert guide.figures and [f.id for f in guide.figures if f.id not in referred] == []
 
 
-def test_quotations_in_excerpts_come_from_the_research_file():
+def test_quotations_in_excerpts_come_from_the_research_file(research):
     guide = load_guide(ROOT / "content")
-    research = " ".join(RESEARCH.read_text(encoding="utf-8").replace("’", "'").replace("“", '"')
-                        .replace("”", '"').split()).lower()
     for chapter in guide.chapters:
         for excerpt in chapter.excerpts:
             text = re.sub(r"<[^>]+>", "", str(excerpt.html))

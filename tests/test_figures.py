@@ -1,8 +1,12 @@
 """Charts as SVG strings: well-formed, accessible, photocopier-safe, and laid out without overlaps."""
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 
@@ -157,7 +161,15 @@ def test_timeline_rejects_bad_dates():
 
 
 def test_output_is_deterministic():
-    assert all_charts() == all_charts()
+    """The same charts from two interpreters whose string hashes (so set and dict-of-set orders)
+    differ: nothing in a drawing may depend on the process that drew it."""
+    draw = ("import hashlib, sys; sys.path[:0] = sys.argv[1:]; from test_figures import all_charts; "
+            "print(hashlib.sha256(repr(sorted(all_charts().items())).encode()).hexdigest())")
+    tests = Path(__file__).resolve().parent
+    digests = {subprocess.run([sys.executable, "-c", draw, str(tests), str(tests.parent)], check=True,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2", "3")}
+    assert len(digests) == 1, digests
 
 
 def test_same_date_marks_read_in_their_given_order_on_both_sides_of_the_axis():

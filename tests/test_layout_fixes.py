@@ -7,7 +7,8 @@ import subprocess
 import sys
 
 import pikepdf
-from conftest import ROOT
+import pytest
+from conftest import FIXTURES, ROOT, run_build
 
 from studyguide import layout_fixes
 
@@ -59,6 +60,54 @@ def test_the_guide_laid_out_with_the_fixes_is_the_same_pdf_in_fewer_page_layouts
     # pages that wait for page numbers are laid out again: the contents once more, the back
     # matter not at all (stock WeasyPrint lays out both twice more)
     assert pages < fixed_layouts < plain_layouts
+
+
+# Each print variant, built by build.py with the fixes and with them switched off: the same bytes.
+VARIANTS = {
+    "student": ("pdf",),
+    "teacher": ("pdf", "--edition", "teacher"),
+    "large print": ("pdf", "--profile", "large"),
+    "letter": ("pdf", "--paper", "letter"),
+    "handout": ("handouts", "--edition", "student", "--chapter", "05-famine"),
+    "answer key": ("handouts", "--edition", "teacher", "--chapter", "03-campaigns"),
+}
+
+
+@pytest.mark.layout
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_print_variant_is_the_same_pdf_with_and_without_the_fixes(variant, tmp_path):
+    built = {}
+    for fixes in ("on", "off"):
+        out = tmp_path / fixes
+        env = {"SOURCE_DATE_EPOCH": "1700000000", "STUDYGUIDE_LAYOUT_FIXES": fixes}
+        result = run_build(*VARIANTS[variant], "--guide", str(ROOT / "content"), "--out", str(out), env=env)
+        assert result.returncode == 0, result.stderr
+        assert ("layout fixes not applied" in result.stderr) == (fixes == "off"), result.stderr
+        [pdf] = [p for p in out.rglob("*.pdf") if p.name != "all-handouts.pdf"]
+        built[fixes] = pdf.read_bytes()
+    assert len(built["on"]) > 20_000 and built["on"] == built["off"]
+
+
+def test_fixes_not_applied_are_announced_and_fail_make_check(tmp_path):
+    env = {"STUDYGUIDE_LAYOUT_FIXES": "off"}
+    result = run_build("pdf", "--guide", str(FIXTURES / "minimal"), "--out", str(tmp_path), env=env)
+    assert result.returncode == 0, result.stderr
+    announced = [line for line in result.stderr.splitlines() if "layout fixes not applied" in line]
+    assert len(announced) == 1 and "switched off by STUDYGUIDE_LAYOUT_FIXES=off" in announced[0]
+    check = subprocess.run([sys.executable, str(ROOT / "tools" / "check_outputs.py"), str(tmp_path / "rivers.pdf")],
+                           capture_output=True, text=True)
+    assert check.returncode == 1 and "layout fixes not applied" in check.stderr
+    strict = run_build("pdf", "--strict", "--guide", str(FIXTURES / "minimal"), "--out", str(tmp_path), env=env)
+    assert strict.returncode == 1
+
+
+def test_the_fixes_say_why_they_are_not_applied_on_another_version(monkeypatch):
+    import pydyf
+
+    monkeypatch.setattr(pydyf, "__version__", "0.14.0")
+    assert "found WeasyPrint 70.0 with pydyf 0.14.0" in layout_fixes.why_not_applied()
+    monkeypatch.setenv(layout_fixes.SWITCH, "off")
+    assert layout_fixes.why_not_applied().startswith("switched off")
 
 
 def test_waiting_footnotes_answer_none_at_once_and_stay_themselves_when_copied():

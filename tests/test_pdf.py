@@ -84,9 +84,31 @@ def test_glossary_lists_the_pages_of_each_use(minimal):
     assert "Cited on pp. 4, 5" in text  # the first citation in each chapter
 
 
-def test_running_head_shows_chapter_title_but_not_on_its_first_page(minimal):
-    first_page_of_glossary = pdf_text(minimal.pdf, 8, 8)
-    assert first_page_of_glossary.strip().startswith("Glossary")
+def page_words(path) -> list[list[tuple[float, str]]]:
+    """(top, word) of every word of every page, from pdftotext's bounding boxes."""
+    xhtml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True).stdout
+    root = ElementTree.fromstring(re.sub(r"<!DOCTYPE[^>]*>", "", xhtml))
+    ns = "{http://www.w3.org/1999/xhtml}"
+    return [[(float(w.get("yMin")), w.text) for w in page.iter(f"{ns}word")] for page in root.iter(f"{ns}page")]
+
+
+def test_running_head_shows_chapter_title_but_not_on_its_first_page(default_guide):
+    """The head (the words above the text block) is empty on a chapter's opening page and
+    names that chapter on the page after it."""
+    pages = page_words(default_guide.pdf)
+    top_margin = 22 / 25.4 * 72 - 1  # print.css: the text block starts 22 mm down
+    openers = {}
+    for index, words in enumerate(pages):
+        body = [w for y, w in words if y >= top_margin]
+        if body[:1] == ["CHAPTER"]:
+            openers[int(body[1])] = index
+    assert sorted(openers) == [c.number for c in default_guide.guide.chapters]
+    for chapter in default_guide.guide.chapters:
+        opener = openers[chapter.number]
+        head = [w for y, w in pages[opener] if y < top_margin]
+        assert head == [], (chapter.number, head)
+        following = " ".join(w for y, w in pages[opener + 1] if y < top_margin)
+        assert following == " ".join(html.unescape(chapter.title).split()), chapter.number
 
 
 def test_student_edition_has_no_teacher_material(minimal):

@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the build needs, when they are missing.
-# As root it runs apt-get; otherwise it prints the one command to run and fails.
+# Installs the Debian packages the build loads (and, with `test`, the tools the tests call),
+# each only when what it provides is missing, all in one apt-get install.
+# As root it runs apt-get, waiting for a dpkg lock another apt holds (a fresh cloud machine
+# runs unattended upgrades in its first minutes); otherwise it prints the one command to run.
+#   tools/setup-system.sh          what `make pdf` needs
+#   tools/setup-system.sh test     that, and what `make test` calls
 set -euo pipefail
-packages=(fonts-linuxlibertine fonts-lato fonts-wqy-microhei libharfbuzz-subset0 poppler-utils default-jre-headless)
+cd "$(dirname "$0")/.."
+
 missing=()
-fc-list | grep -q "Linux Libertine O" || missing+=(fonts-linuxlibertine)
-fc-list | grep -q "Lato" || missing+=(fonts-lato)
-fc-list | grep -q "WenQuanYi Micro Hei" || missing+=(fonts-wqy-microhei)
-ldconfig -p | grep -q "libharfbuzz-subset.so.0" || missing+=(libharfbuzz-subset0)
-command -v pdftotext >/dev/null || missing+=(poppler-utils)
-command -v java >/dev/null || missing+=(default-jre-headless)
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+need() { missing+=("$1"); }
+ldconfig=$(command -v ldconfig || echo /sbin/ldconfig) # not on a user's PATH on Debian
+have_library() { "$ldconfig" -p 2>/dev/null | awk '{print $1}' | grep -qxF "$1"; }
+have_command() { command -v "$1" >/dev/null 2>&1; }
+have_font() { have_command fc-list && fc-list : family 2>/dev/null | grep -qi "$1"; }
+
+# The shared libraries WeasyPrint opens (weasyprint/text/ffi.py), with Fontconfig's tools.
+have_library libgobject-2.0.so.0 || need libglib2.0-0
+have_library libpango-1.0.so.0 || need libpango-1.0-0
+have_library libpangoft2-1.0.so.0 || need libpangoft2-1.0-0
+have_library libharfbuzz.so.0 || need libharfbuzz0b
+have_library libharfbuzz-subset.so.0 || need libharfbuzz-subset0 # font subsetting: small PDFs, fast
+have_library libfontconfig.so.1 || need libfontconfig1
+have_command fc-list || need fontconfig
+# The fonts the stylesheets and templates name.
+have_font "Linux Libertine O" || need fonts-linuxlibertine
+have_font "Lato" || need fonts-lato
+have_font "WenQuanYi Micro Hei" || need fonts-wqy-microhei
+have_font "DejaVu Sans" || need fonts-dejavu-core
+if [ "${1:-}" = test ]; then
+  have_command pdftotext || need poppler-utils # pdftotext, pdffonts, pdfimages, pdfinfo
+  have_command java || need default-jre-headless # EPUBCheck
+  [ -x /usr/bin/chromium ] || need chromium      # Ace by DAISY drives it
+  have_command npm || need npm                    # installs Ace by DAISY (brings Node.js)
 fi
-if [ "$(id -u)" -eq 0 ]; then
-  echo "Installing Debian packages: ${missing[*]}" >&2
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-  fc-cache -f >/dev/null 2>&1 || true
-else
+
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
   echo "Missing system packages. Run this once, then make again:" >&2
-  echo "  sudo apt-get install -y ${packages[*]}" >&2
+  echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
   exit 1
 fi
+echo "Installing Debian packages: ${missing[*]}" >&2
+wait_for_lock=(-o DPkg::Lock::Timeout=600)
+export DEBIAN_FRONTEND=noninteractive
+apt-get "${wait_for_lock[@]}" update -qq
+apt-get "${wait_for_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fc-cache -f >/dev/null 2>&1 || true
