@@ -143,3 +143,108 @@ def test_every_quoting_paragraph_cites_a_source():
     uncited = [where for where, text in guide_texts() if "¶" in where
                and quotations(text) and not CITATION.search(text) and not text.lstrip().startswith("#")]
     assert uncited == []
+
+
+LEVELS = ("**Weak:**", "**Sound:**", "**Strong:**")
+OBJECTIVE_LINE = re.compile(r"\*\*Objectives?:\*\* (.+?)\. \*\*Draws on:\*\* (.+)")
+
+
+def chapters() -> list[tuple[str, dict, str]]:
+    return [(path.stem, *chapter_parts(path)) for path in sorted((CONTENT / "chapters").glob("*.md"))]
+
+
+def marking_problems(chapter_list: list[tuple[str, dict, str]]) -> list[str]:
+    """What keeps the answer guidance from being a marking aid: an answer without the three levels,
+    without the objective it assesses or the material it draws on; an objective no question
+    assesses; a section, excerpt or figure named in 'Draws on' that the guide does not hold."""
+    headings = {h.strip() for _, _, body in chapter_list for h in re.findall(r"^##+ (.+)$", body, flags=re.M)}
+    excerpts = {f"{int(stem[:2])}.{i}" for stem, _, body in chapter_list  # a top-level block quotation
+                for i in range(1, len(re.findall(r"(?:^|\n\n)>", body)) + 1)}
+    problems = []
+    for stem, meta, _ in chapter_list:
+        objectives = [o.rstrip(".") for o in meta["objectives"]]
+        assessed = set()
+        for i, q in enumerate(meta["questions"], 1):
+            answer = str(q.get("answer", ""))
+            where = f"{stem} Q{i}"
+            problems += [f"{where}: no {level}" for level in LEVELS if level not in answer]
+            if not all(answer.index(a) < answer.index(b) for a, b in zip(LEVELS, LEVELS[1:]) if a in answer and b in answer):
+                problems.append(f"{where}: levels out of order")
+            line = OBJECTIVE_LINE.search(answer)
+            if not line:
+                problems.append(f"{where}: no '**Objective:** … **Draws on:** …' line")
+                continue
+            for objective in line.group(1).split("; "):
+                if objective in objectives:
+                    assessed.add(objective)
+                else:
+                    problems.append(f"{where}: '{objective}' is not an objective of the chapter")
+            drawn = line.group(2)
+            problems += [f"{where}: draws on a section the guide does not have: {name}"
+                         for name in re.findall(r"\*([^*]+)\*", drawn) if not any(h.startswith(name) for h in headings)]
+            problems += [f"{where}: draws on Excerpt {n}, which the guide does not hold"
+                         for n in re.findall(r"\b\d+\.\d+\b", drawn) if n not in excerpts]
+            if not re.search(r"\*[^*]+\*|Excerpts? \d|\[\[fig:|Chapter \d|whole chapter", drawn):
+                problems.append(f"{where}: 'Draws on' names no section, excerpt or figure")
+        problems += [f"{stem}: no question assesses '{o}'" for o in objectives if o not in assessed]
+    return problems
+
+
+def test_answer_guidance_is_a_marking_aid():
+    """Each answer says what a weak, a sound and a strong answer holds, which objective it assesses
+    and what it draws on; every learning objective is assessed by at least one question."""
+    assert marking_problems(chapters()) == []
+
+
+def test_the_marking_check_sees_gaps():
+    """Take away one level, one objective's only question and one real section name: each is reported."""
+    stem, meta, body = next(c for c in chapters() if c[0].startswith("04"))
+    broken = {**meta, "questions": [dict(q) for q in meta["questions"]]}
+    broken["questions"][0]["answer"] = broken["questions"][0]["answer"].replace("**Weak:**", "Weak:")
+    broken["questions"][-1]["answer"] = broken["questions"][-1]["answer"].replace("*A cycle of exaggeration*",
+                                                                                  "*A cycle of exaggerations*")
+    only = [q for q in broken["questions"] if meta["objectives"][-1].rstrip(".") in q["answer"]]
+    broken["questions"] = [q for q in broken["questions"] if q not in only] + [
+        {**q, "answer": q["answer"].replace(meta["objectives"][-1].rstrip("."), meta["objectives"][0].rstrip("."))}
+        for q in only]
+    problems = marking_problems([(stem, broken, body)])
+    assert any("no **Weak:**" in p for p in problems), problems
+    assert any("no question assesses" in p for p in problems), problems
+    assert any("A cycle of exaggerations" in p for p in problems), problems
+
+
+def test_corrected_claims_stay_corrected():
+    """Claims that the supplement of checked facts contradicts are not taught as facts: the net-exporter
+    claim appears only as a quotation that the guide goes on to correct, and household registration is
+    never said to have been created for the famine."""
+    found = []
+    for where, text in guide_texts():
+        plain = " ".join(words(" ".join(unquoted_pieces(text))))
+        if re.search(r"net exporter of grain", plain):
+            found.append((where, "net exporter, unquoted"))
+        if re.search(r"(introduced|created|set up|brought in)\b[^.]{0,80}\b(famished|starving|hungry)", plain) \
+                and not re.search(r"1958|date of the regulations", text):
+            found.append((where, "household registration for the famine, with no date to correct it"))
+    assert found == []
+    death_toll = next(f for f in yaml.safe_load((CONTENT / "figures.yaml").read_text(encoding="utf-8"))
+                      if f["id"] == "death-toll")
+    labels = " ".join(d["label"] for d in death_toll["data"])
+    assert "Somin" not in labels  # he reports Dikötter's figure; he made no estimate of his own
+    assert all(name in labels for name in ("Dikötter", "Yang", "Earlier")), labels
+
+
+def test_the_death_toll_section_names_three_estimates_by_their_authors():
+    body = chapter_parts(CONTENT / "chapters" / "05-famine.md")[1]
+    section = body[body.index("## Counting the dead"):body.index("\n## ", body.index("## Counting the dead") + 5)]
+    for who, figure in (("Dikötter", "at least 45 million"), ("Yang", "36 million"), ("Somin", "30 million or more")):
+        assert who in section and figure in section, (who, figure)
+    assert "criticised" in section or "criticized" in section  # the highest estimate is contested
+
+
+def test_no_student_text_names_the_research_file():
+    """Students cannot consult the compilation the guide was written from: no text they read names it,
+    and its source-list entry describes it without the phrase (teacher notes and answers neither)."""
+    named = [where for where, text in guide_texts() if re.search(r"research[- ]file", text, flags=re.I)
+             and not re.search(r"\[@research-file", text)]
+    named += [where for where, text in guide_texts() if "research file" in CITATION.sub("", text).lower()]
+    assert named == []
