@@ -28,11 +28,17 @@ endif
 
 # The guide's files, each name's spaces escaped; chapters are the files named NN-slug.md (the
 # loader reports any other file in chapters/ as an error).
-list_files   = $(shell find $(call q,$(1)) -type f ! -name '.*' 2>/dev/null | LC_ALL=C sort | sed 's/ /\\ /g')
-GUIDE_FILES := $(call list_files,$(GUIDE))
-STEMS       := $(shell ls $(call q,$(GUIDE)/chapters) 2>/dev/null | LC_ALL=C grep -E '^[0-9]{2}-[a-z0-9-]+\.md$$' | sed 's/\.md$$//')
+# (Make's functions split words at every space, escaped or not: lists of escaped names are
+# made in the shell and only ever used as prerequisites.)
+CHAPTER_RE   = ^chapters/[0-9]{2}-[a-z0-9-]+\.md$$
+guide_files  = $(shell cd $(call q,$(GUIDE)) 2>/dev/null && find . -type f ! -name '.*' | sed 's|^\./||' \
+                 | LC_ALL=C $(1) | LC_ALL=C sort | P=$(call q,$(GUIDE)) awk '{print ENVIRON["P"] "/" $$0}' \
+                 | sed 's/ /\\ /g')
+GUIDE_FILES := $(call guide_files,cat)
+SHARED      := $(call guide_files,grep -vE '$(CHAPTER_RE)')
+STEMS       := $(patsubst chapters/%.md,%,$(shell cd $(call q,$(GUIDE)) 2>/dev/null && ls chapters \
+                 | sed 's|^|chapters/|' | LC_ALL=C grep -E '$(CHAPTER_RE)'))
 CHAPTERS    := $(STEMS:%=$(G)/chapters/%.md)
-SHARED      := $(filter-out $(CHAPTERS),$(GUIDE_FILES))
 HANDOUTS    := $(STEMS:%=$(O)/handouts/%.pdf)
 HANDOUT_LOG := $(O)/handouts/.built
 ANSWER_LOG  := $(O)/handouts/teacher/.built

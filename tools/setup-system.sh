@@ -41,9 +41,23 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
   exit 1
 fi
+# apt-get waits for the dpkg lock itself (DPkg::Lock::Timeout); the package lists' lock it
+# does not wait for (apt 2.6), so `update` is tried again while another apt holds it.
+apt_wait() {
+  local output tries=0
+  until output=$(apt-get -o DPkg::Lock::Timeout=600 "$@" 2>&1); do
+    case $output in
+      *"Could not get lock"* | *"Unable to lock"* | *"Could not open lock"*)
+        [ $tries -eq 0 ] && echo "Another apt is running (unattended upgrades?): waiting for it to finish ..." >&2
+        tries=$((tries + 1))
+        [ $tries -le 120 ] || { echo "$output" >&2; return 1; }
+        sleep 5 ;;
+      *) echo "$output" >&2; return 1 ;;
+    esac
+  done
+}
 echo "Installing Debian packages: ${missing[*]}" >&2
-wait_for_lock=(-o DPkg::Lock::Timeout=600)
 export DEBIAN_FRONTEND=noninteractive
-apt-get "${wait_for_lock[@]}" update -qq
-apt-get "${wait_for_lock[@]}" install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt_wait update -qq
+apt_wait install -y -qq --no-install-recommends "${missing[@]}"
 fc-cache -f >/dev/null 2>&1 || true
