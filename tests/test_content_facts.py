@@ -248,3 +248,19 @@ def test_no_student_text_names_the_research_file():
              and not re.search(r"\[@research-file", text)]
     named += [where for where, text in guide_texts() if "research file" in CITATION.sub("", text).lower()]
     assert named == []
+
+
+DERIVED = {"100", "92"}  # the proportion figure's grid: 100 squares, 100 - 8 = 92 left over
+NUMBER = re.compile(r"\d[\d,.]*\d|\d")
+NOT_FACTS = re.compile(r"\[@[^\]]*\]|Excerpts? [\d., and–]+|Chapters? \d( and \d)?|\[\[fig:[^\]]*\]\]")
+
+
+def test_every_number_stands_in_the_sources():
+    """Each figure and date the guide gives (counts, tonnages, years, days) is found in the research
+    file or the supplement; only chapter and excerpt numbers, and the arithmetic of a drawn figure,
+    are the guide's own."""
+    text = research_text() + (SUPPLEMENT.read_text(encoding="utf-8") if SUPPLEMENT.is_file() else "")
+    known = {n.rstrip(".,") for n in NUMBER.findall(text)} | DERIVED
+    unknown = [(where, n.rstrip(".,")) for where, piece in guide_texts()
+               for n in NUMBER.findall(NOT_FACTS.sub(" ", piece)) if n.rstrip(".,") not in known]
+    assert unknown == []
