@@ -140,11 +140,11 @@ $(ANSWER_LOG): $(CHAPTERS) $(SHARED) $(CODE) styles/handout.css styles/large-pri
 $(HANDOUTS): $(HANDOUT_LOG)
 
 # The tools the tests call (poppler, Java for EPUBCheck, chromium and npm for Ace), then the suite
-# on both cores.
+# on both cores. TEST_ARGS='-m "not layout"' runs the fast layer alone (no PDF laid out).
 test: $(STAMP)
 	tools/setup-system.sh test
 	-@$(MAKE) --no-print-directory $(ACE) || echo "Ace by DAISY could not be installed: its test will be skipped"
-	$(PY) -m pytest -q $(TEST_ARGS)
+	$(PY) -m pytest -q -n 2 $(TEST_ARGS)
 
 check: $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(HANDOUT_LOG) | $(STAMP) $(ACE)
 	$(PY) build.py check --guide $(call q,$(GUIDE)) --strict

@@ -1,10 +1,13 @@
 """Shared fixtures: guides built once per test session into temporary folders."""
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,20 +53,56 @@ def build_all(guide_dir: Path, out: Path, options: Options | None = None) -> Bui
         sys_argv += ["--edition", "teacher"]
     result = subprocess.run([sys.executable, str(ROOT / "build.py"), *sys_argv], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+    return built_in(guide_dir, out, options)
+
+
+def built_in(guide_dir: Path, out: Path, options: Options | None = None) -> Built:
+    """What `build_all` wrote to `out`."""
     guide = load_guide(guide_dir)
     suffix = "-teacher" if options and options.teacher else ""
     return Built(guide, out / f"{guide.slug}{suffix}.pdf", out / f"{guide.slug}{suffix}.epub",
                  out / f"{guide.slug}{suffix}.html")
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], object]) -> Path:
+    """A folder that `build` fills once per test run, shared by pytest-xdist's workers: the
+    first worker to ask builds it, under a lock; the others wait for it and read it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, above each worker's own
+    folder = root / f"shared-{name}"
+    with open(root / f"shared-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / ".complete").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            (folder / ".complete").touch()
+    return folder
+
+
+# Fixtures that lay out PDFs: a test using one belongs to the slow `layout` layer, as does a
+# test marked `@pytest.mark.layout` (one that runs a PDF build itself). `pytest -m "not layout"`
+# runs the fast rest.
+LAYOUT_FIXTURES = {"minimal", "default_guide", "teacher", "handouts", "classroom"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if LAYOUT_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.layout)
+
+
 @pytest.fixture(scope="session")
 def minimal(tmp_path_factory) -> Built:
-    return build_all(FIXTURES / "minimal", tmp_path_factory.mktemp("minimal"))
+    guide = FIXTURES / "minimal"
+    return built_in(guide, built_once(tmp_path_factory, "minimal", lambda out: build_all(guide, out)))
 
 
 @pytest.fixture(scope="session")
 def default_guide(tmp_path_factory) -> Built:
-    return build_all(ROOT / "content", tmp_path_factory.mktemp("default"))
+    guide = ROOT / "content"
+    return built_in(guide, built_once(tmp_path_factory, "default", lambda out: build_all(guide, out)))
 
 
 def run_build(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, build_all, pdf_text
+from conftest import ROOT, build_all, built_in, built_once, pdf_text
 from studyguide.render import Options
 
 
@@ -31,12 +31,14 @@ def normalised(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory, default_guide):
-    out = tmp_path_factory.mktemp("classroom")
-    teacher = build_all(ROOT / "content", out, Options(edition="teacher"))
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--out", str(out)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return default_guide, teacher, out / "handouts"
+    def build(out):
+        build_all(ROOT / "content", out, Options(edition="teacher"))
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--out", str(out)],
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+
+    out = built_once(tmp_path_factory, "classroom", build)
+    return default_guide, built_in(ROOT / "content", out, Options(edition="teacher")), out / "handouts"
 
 
 def epub_text(path) -> str:

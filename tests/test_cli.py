@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pikepdf
 
+import pytest
 from conftest import run_build
 
 
@@ -31,6 +32,7 @@ def test_wrong_guide_path(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.layout
 def test_new_scaffold_builds_at_once(tmp_path):
     folder = tmp_path / "my-topic"
     assert run_build("new", str(folder)).returncode == 0
@@ -48,6 +50,7 @@ def test_new_refuses_a_folder_with_files(tmp_path):
     assert (tmp_path / "x.txt").read_text() == "keep me"
 
 
+@pytest.mark.layout
 def test_paper_option_overrides_the_guide(tmp_path):
     from conftest import FIXTURES
 

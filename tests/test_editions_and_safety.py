@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from conftest import FIXTURES, ROOT, build_all, pdf_text, run_build
+from conftest import FIXTURES, ROOT, build_all, built_in, built_once, pdf_text, run_build
 from studyguide.render import Options
 
 TEACHER_MARKERS = ("TEACHER-ONLY-GUIDANCE", "TEACHER-ONLY-NOTE", "TEACHER-ONLY-ANSWER-1", "TEACHER-ONLY-ANSWER-3")
@@ -20,7 +20,9 @@ TEACHER_MARKERS = ("TEACHER-ONLY-GUIDANCE", "TEACHER-ONLY-NOTE", "TEACHER-ONLY-A
 
 @pytest.fixture(scope="module")
 def teacher(tmp_path_factory):
-    return build_all(FIXTURES / "minimal", tmp_path_factory.mktemp("teacher"), Options(edition="teacher"))
+    guide, options = FIXTURES / "minimal", Options(edition="teacher")
+    return built_in(guide, built_once(tmp_path_factory, "minimal-teacher", lambda out: build_all(guide, out, options)),
+                    options)
 
 
 def epub_text(path) -> str:
@@ -80,6 +82,7 @@ def test_same_input_gives_identical_bytes(tmp_path):
         assert {i.date_time for i in z.infolist()} == {(2023, 11, 14, 22, 13, 20)}
 
 
+@pytest.mark.layout
 def test_failed_build_leaves_last_good_outputs_untouched(tmp_path):
     guide = tmp_path / "guide"
     shutil.copytree(FIXTURES / "minimal", guide)
@@ -92,6 +95,7 @@ def test_failed_build_leaves_last_good_outputs_untouched(tmp_path):
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
+@pytest.mark.layout
 def test_build_killed_during_layout_leaves_previous_pdf(tmp_path):
     out = tmp_path / "out"
     assert run_build("pdf", "--guide", str(ROOT / "tests/fixtures/minimal"), "--out", str(out)).returncode == 0

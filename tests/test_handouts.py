@@ -9,16 +9,17 @@ import sys
 import pikepdf
 import pytest
 
-from conftest import FIXTURES, ROOT, pdf_text
+from conftest import FIXTURES, ROOT, built_once, pdf_text
 
 
 @pytest.fixture(scope="module")
 def handouts(tmp_path_factory):
-    out = tmp_path_factory.mktemp("handouts")
-    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide",
-                             str(FIXTURES / "minimal"), "--out", str(out)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return out / "handouts"
+    def build(out):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--guide",
+                                 str(FIXTURES / "minimal"), "--out", str(out)], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+
+    return built_once(tmp_path_factory, "minimal-handouts", build) / "handouts"
 
 
 def pages(path) -> int:

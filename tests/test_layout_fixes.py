@@ -88,6 +88,7 @@ def test_every_print_variant_is_the_same_pdf_with_and_without_the_fixes(variant,
     assert len(built["on"]) > 20_000 and built["on"] == built["off"]
 
 
+@pytest.mark.layout
 def test_fixes_not_applied_are_announced_and_fail_make_check(tmp_path):
     env = {"STUDYGUIDE_LAYOUT_FIXES": "off"}
     result = run_build("pdf", "--guide", str(FIXTURES / "minimal"), "--out", str(tmp_path), env=env)
@@ -155,6 +156,7 @@ def test_pseudo_element_styles_are_computed_when_first_asked_for():
     assert len(waiting) > 2 and len({id(cascade) for cascade in waiting.values()}) == 1
 
 
+@pytest.mark.layout
 def test_the_laid_out_document_keeps_no_layout_state_but_still_draws_its_svg_text(tmp_path):
     import gc
     from urllib.parse import quote

@@ -109,6 +109,7 @@ def test_all_errors_reported_together(guide):
     assert len(errors) == 3, errors
 
 
+@pytest.mark.layout
 def test_cli_reports_errors_without_traceback(guide, tmp_path):
     edit(guide / "glossary.yaml", "- term: delta", "- term: delta\n  forms: [oops")
     result = run_build("pdf", "--guide", str(guide), "--out", str(tmp_path / "out"))

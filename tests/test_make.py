@@ -10,7 +10,10 @@ import zipfile
 
 import pikepdf
 
+import pytest
 from conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.layout  # every test here runs make, which lays out PDFs
 
 
 def make(*args: str) -> subprocess.CompletedProcess:

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import zipfile
 
+import pytest
 from conftest import FIXTURES, run_build
 
 from studyguide.pagelist import PageMap, place_page_breaks, placements
@@ -106,6 +107,7 @@ def test_the_package_names_the_source_of_its_pages(default_guide):
     assert ">pageNavigation</meta>" in opf and ">pageBreakMarkers</meta>" in opf
 
 
+@pytest.mark.layout
 def test_no_page_list_without_the_pdf_or_from_a_pdf_of_other_content(tmp_path):
     guide = tmp_path / "guide"
     shutil.copytree(FIXTURES / "minimal", guide)
