@@ -13,11 +13,12 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ebooklib import epub
 
-from .files import atomic_write
+from .files import atomic_write, read_guide_file
+from .markup import FILE_NAME_RE
 from .model import Guide
 from .pagelist import PageMap, marker_id, place_page_breaks
 from .render import Options, environment, render_ebook_document, stylesheet
@@ -147,7 +148,7 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     for image in dict.fromkeys(i for chapter in guide.chapters for i in chapter.images):
         media_type = mimetypes.guess_type(image)[0] or "application/octet-stream"
         book.add_item(epub.EpubItem(uid=f"img-{len(book.items)}", file_name=image, media_type=media_type,
-                                    content=(guide.root / image).read_bytes()))
+                                    content=image_bytes(guide, image)))
     docs = build_documents(guide, options)
     homes = anchor_homes(docs)
     resolve_links(docs, homes)
@@ -171,6 +172,15 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     book.toc = [epub.Link(entry["href"], entry["title"], f"toc{i}") for i, entry in enumerate(contents(docs))]
     book.spine = [cover, nav, *items]
     return book
+
+
+def image_bytes(guide: Guide, image: str) -> bytes:
+    """A picture of the guide, named by its path relative to the guide folder. The loader has
+    checked it; the e-book checks again, for it must never carry a file from elsewhere."""
+    path = PurePosixPath(image)
+    if path.is_absolute() or ".." in path.parts or not FILE_NAME_RE.fullmatch(image):
+        raise ValueError(f"image '{image}' is not a relative path inside the guide")
+    return read_guide_file(guide.root, guide.root / image)
 
 
 def mark_pages(docs: list[Document], page_map: PageMap) -> list[dict]:

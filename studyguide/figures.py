@@ -117,6 +117,9 @@ def nice_ticks(top: float) -> list[float]:
 def require(data: list, what: str) -> None:
     if not data:
         raise ValueError(f"{what} needs at least one datum")
+    bad = next((d for d in data if not (math.isfinite(d.value) and d.value >= 0)), None)
+    if bad:
+        raise ValueError(f"{what}: value {bad.value!r} of {bad.label!r} is not a number of 0 or more")
 
 
 def data_items(data: list[Datum]) -> list[str]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -16,18 +18,22 @@ from markupsafe import Markup, escape
 
 from . import cite
 from .errors import ContentError, Problems
+from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (CITATION_RE, FIGURE_PLACE_RE, FIGURE_REF_RE, TERM_MARK_RE, Converter, DocumentState,
-                     TermMatcher, parse_citation, slugify, typographic)
+                     TermMatcher, parse_citation, slugify, typographic, url_problem)
 from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
                     Source, Term, Use)
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
 
-CHAPTER_NAME = re.compile(r"^(\d+)-([a-z0-9][a-z0-9-]*)\.md$")
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+# names and ids are matched whole (fullmatch): '$' would let a trailing line break through
+CHAPTER_NAME = re.compile(r"(\d+)-([a-z0-9][a-z0-9-]*)\.md")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+SOURCE_ID = re.compile(r"[^\W][\w:.+-]*")  # what a citation [@key] can name, and an id attribute can hold
+# BCP 47: language (extlang), script, region, variants, extensions (a singleton and subtags), private use
+LANGUAGE_TAG = re.compile(r"(?:[a-z]{2,3}(?:-[a-z]{3}){0,3}|[a-z]{4,8})(?:-[a-z]{4})?(?:-(?:[a-z]{2}|\d{3}))?"
+                          r"(?:-(?:[a-z\d]{5,8}|\d[a-z\d]{3}))*(?:-[\da-wy-z](?:-[a-z\d]{2,8})+)*"
+                          r"(?:-x(?:-[a-z\d]{1,8})+)?|x(?:-[a-z\d]{1,8})+", re.I)
 HEADING_RE = re.compile(r"^(#{1,6})\s")
-LINK_RE = re.compile(r"(?<!!)\[([^\[\]]+)\]\(([^)\s]+)[^)]*\)")
-VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "this link", "more", "read more", "this page", "page"}
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 # "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
@@ -46,37 +52,47 @@ class RawChapter:
 
 
 def load_guide(root: Path) -> Guide:
-    """Load the guide in `root`; raise ContentError with every problem found."""
+    """Load the guide in `root`; raise ContentError with every problem found.
+
+    Every Markdown field is converted before the errors are raised: what the rendered text
+    points at (links, images, #anchors) is checked on the element tree, with the others."""
     root = Path(root)
     problems = Problems()
     if not root.is_dir():
         problems.error(root, None, "guide directory not found")
         problems.raise_if_errors()
-    config = load_config(root / "guide.yaml", problems)
-    terms = load_glossary(root / "glossary.yaml", problems)
+    config = load_config(root, problems)
+    terms = load_glossary(root, problems)
     sources = load_sources(root, problems)
     source_ids = known_ids(sources, [root / n for n in ("sources.yaml", "sources.yml", "sources.json")], problems)
-    raw_chapters = load_chapters(root / "chapters", problems)
+    raw_chapters = load_chapters(root, problems)
     slugs = chapter_slugs(root / "chapters")
-    timeline = load_timeline(root / "timeline.yaml", slugs, problems)
-    people = load_people(root / "people.yaml", slugs, problems)
+    timeline = load_timeline(root, slugs, problems)
+    people = load_people(root, slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
     figures = load_figures(root, source_ids, problems)
     excerpts = excerpt_numbers(raw_chapters)
     for chapter in raw_chapters:
-        check_chapter_text(chapter, root, source_ids, matcher, {t["id"] for t in terms}, problems)
+        check_chapter_text(chapter, source_ids, matcher, {t["id"] for t in terms}, problems)
         check_questions(chapter, excerpts, problems)
     numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
+    guide, converter = assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures,
+                                numbers, problems)
+    check_anchor_links(guide, converter, numbers, problems)
     problems.raise_if_errors()
-    return assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
-                    problems)
+    return draw_figures(guide, figures, numbers)
 
 
 def chapter_slugs(folder: Path) -> set[str]:
     """The slugs the chapter files are named with, read or not: the timeline may name a
     chapter whose front matter is broken without a second error."""
     names = [path.name for path in folder.glob("*.md")] if folder.is_dir() else []
-    return {match.group(2) for match in map(CHAPTER_NAME.match, names) if match}
+    return {match.group(2) for match in map(CHAPTER_NAME.fullmatch, names) if match}
+
+
+def present(path: Path) -> bool:
+    """The guide has this optional file (a link to nowhere counts: reading it says why it fails)."""
+    return os.path.lexists(path)
 
 
 class Unchecked(frozenset):
@@ -93,20 +109,27 @@ def known_ids(entries: dict, paths: list[Path], problems: Problems) -> frozenset
 
 # --- guide.yaml -------------------------------------------------------------------------------
 
-def load_config(path: Path, problems: Problems) -> dict:
-    data = read_yaml(path, problems)
+def load_config(root: Path, problems: Problems) -> dict:
+    path = root / "guide.yaml"
+    data = read_yaml(root, path, problems)
     if not isinstance(data, Mapping):
         if not problems.has_error_for(path):
             problems.error(path, 1, "guide.yaml must be a mapping of settings (title: …, language: …)")
-        return {}
-    config = {}
+        data = Mapping()  # the defaults, so that the chapters can still be checked
+        data.line, data.key_lines, data.text_lines = 1, {}, {}
+        return settings(data, path, Problems())
+    return settings(data, path, problems)
+
+
+def settings(data: Mapping, path: Path, problems: Problems) -> dict:
+    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance")}}
     for key in ("title", "language"):
         if not str(data.get(key) or "").strip():
             problems.error(path, data.line, f"missing required setting '{key}'")
     config["title"] = str(data.get("title") or "").strip()
     config["subtitle"] = str(data.get("subtitle") or "").strip()
     config["language"] = str(data.get("language") or "en").strip()
-    if config["language"] and not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", config["language"]):
+    if config["language"] and not LANGUAGE_TAG.fullmatch(config["language"]):
         problems.error(path, data.line_of("language"), f"language '{config['language']}' is not a BCP 47 tag (e.g. en, en-GB)")
     authors = data.get("authors") or data.get("author") or []
     config["authors"] = tuple(str(a) for a in (authors if isinstance(authors, list) else [authors]))
@@ -116,7 +139,7 @@ def load_config(path: Path, problems: Problems) -> dict:
     if config["paper"] not in ("a4", "letter"):
         problems.error(path, data.line_of("paper"), f"paper must be a4 or letter, not '{config['paper']}'")
     config["slug"] = str(data.get("slug") or slugify(config["title"]))
-    if not SLUG.match(config["slug"]):
+    if not SLUG.fullmatch(config["slug"]):
         problems.error(path, data.line_of("slug"), f"slug '{config['slug']}' may hold only a-z, 0-9 and '-'")
     config["description"] = str(data.get("description") or "").strip()
     keywords = data.get("keywords") or []
@@ -127,16 +150,21 @@ def load_config(path: Path, problems: Problems) -> dict:
     return config
 
 
+EARLIEST, LATEST = dt.date(1980, 1, 1), dt.date(2107, 12, 31)  # the dates a ZIP file (the EPUB) can hold
+
+
 def parse_date(value, path: Path, line: int, problems: Problems) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
     if value is None:
         return dt.date(2000, 1, 1)
     try:
-        return dt.date.fromisoformat(str(value))
+        date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
     except ValueError:
         problems.error(path, line, f"date '{value}' is not a date like 2026-11-01")
         return dt.date(2000, 1, 1)
+    if not EARLIEST <= date <= LATEST:
+        problems.error(path, line, f"date '{value}' must lie between {EARLIEST.year} and {LATEST.year}")
+        return dt.date(2000, 1, 1)
+    return date
 
 
 def load_handout_settings(data, path: Path, line: int, problems: Problems) -> HandoutSettings:
@@ -148,8 +176,8 @@ def load_handout_settings(data, path: Path, line: int, problems: Problems) -> Ha
     values = {}
     for key in ("page_budget", "answer_lines"):
         if key in data:
-            if not isinstance(data[key], int) or data[key] < 0:
-                problems.error(path, data.line_of(key), f"handouts.{key} must be a whole number")
+            if not isinstance(data[key], int) or isinstance(data[key], bool) or not 0 <= data[key] <= 40:
+                problems.error(path, data.line_of(key), f"handouts.{key} must be a whole number (0–40)")
             else:
                 values[key] = data[key]
     return HandoutSettings(**values)
@@ -157,10 +185,11 @@ def load_handout_settings(data, path: Path, line: int, problems: Problems) -> Ha
 
 # --- glossary.yaml ----------------------------------------------------------------------------
 
-def load_glossary(path: Path, problems: Problems) -> list[dict]:
-    if not path.exists():
+def load_glossary(root: Path, problems: Problems) -> list[dict]:
+    path = root / "glossary.yaml"
+    if not present(path):
         return []
-    data = read_yaml(path, problems)
+    data = read_yaml(root, path, problems)
     if data is None:
         return []
     if not isinstance(data, Sequence):
@@ -179,17 +208,20 @@ def load_glossary(path: Path, problems: Problems) -> list[dict]:
         if not definition:
             problems.error(path, line, f"glossary term '{term}' has no definition")
         term_id = str(entry.get("id") or slugify(term))
+        if not SLUG.fullmatch(term_id.replace("_", "-")):
+            problems.error(path, entry.line_of("id"), f"glossary id '{term_id}' may hold only a-z, 0-9, '-' and '_'")
+            continue
         if term_id in seen:
             problems.error(path, line, f"duplicate glossary term '{term}' (first at line {seen[term_id]})")
             continue
         seen[term_id] = line
         forms = entry.get("forms") or []
-        if not isinstance(forms, list):
-            problems.error(path, entry.line_of("forms"), "forms must be a list, e.g. [communes, commune]")
+        if not isinstance(forms, list) or not all(isinstance(f, (str, int, float)) and str(f).strip() for f in forms):
+            problems.error(path, entry.line_of("forms"), "forms must be a list of words, e.g. [communes, commune]")
             forms = []
         terms.append({"id": term_id, "term": term, "forms": [str(f) for f in forms], "definition": definition,
                       "pinyin": str(entry.get("pinyin") or ""), "hanzi": str(entry.get("hanzi") or ""),
-                      "line": line})
+                      "line": line, "definition_line": entry.text_line("definition")})
     return terms
 
 
@@ -211,10 +243,10 @@ def build_matcher(terms: list[dict], path: Path, problems: Problems) -> TermMatc
 # --- sources.yaml / sources.json --------------------------------------------------------------
 
 def load_sources(root: Path, problems: Problems) -> dict[str, dict]:
-    paths = [p for p in (root / "sources.yaml", root / "sources.yml", root / "sources.json") if p.exists()]
+    paths = [p for p in (root / "sources.yaml", root / "sources.yml", root / "sources.json") if present(p)]
     sources: dict[str, dict] = {}
     for path in paths:
-        data = read_yaml(path, problems)  # JSON is read by the YAML parser, keeping line numbers
+        data = read_yaml(root, path, problems)  # JSON is read by the YAML parser, keeping line numbers
         if data is None:
             continue
         if isinstance(data, Mapping) and "references" in data:
@@ -238,6 +270,13 @@ def check_source(entry, path: Path, line: int, sources: dict, problems: Problems
     if key in sources:
         problems.error(path, line, f"duplicate source id '{key}' (first at line {sources[key]['_line']})")
         return
+    if not SOURCE_ID.fullmatch(key):
+        problems.error(path, entry.line_of("id"), f"source id '{key}' may hold only letters, digits and _ - . : +")
+        return
+    url = entry.get("URL")
+    if url is not None and url_problem(str(url)):
+        problems.error(path, entry.line_of("URL"), f"source '{key}': {url_problem(str(url))}")
+        entry = without(entry, "URL")
     if not str(entry.get("title") or "").strip():
         problems.error(path, line, f"source '{key}' has no title")
     kind = str(entry.get("type") or "book")
@@ -249,25 +288,38 @@ def check_source(entry, path: Path, line: int, sources: dict, problems: Problems
         if people is not None and not (isinstance(people, list) and all(isinstance(p, dict) for p in people)):
             problems.error(path, entry.line_of(role), f"{role} of '{key}' must be a list like "
                                                       "[{family: Mishra, given: Pankaj}]")
-            entry = Mapping({k: v for k, v in entry.items() if k != role}) | {}
+            entry = without(entry, role)
     if entry.get("issued") is not None and not cite.date_parts(entry.get("issued")):
-        problems.error(path, entry.line_of("issued") if isinstance(entry, Mapping) else line,
+        problems.error(path, entry.line_of("issued"),
                        f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
     record = dict(entry)
     record["_line"], record["_path"] = line, path
     sources[key] = record
 
 
+def without(entry: Mapping, key: str) -> Mapping:
+    """The entry without one of its settings, still knowing its lines."""
+    kept = Mapping({k: v for k, v in entry.items() if k != key})
+    kept.line, kept.key_lines, kept.text_lines = entry.line, entry.key_lines, entry.text_lines
+    return kept
+
+
 # --- chapters ---------------------------------------------------------------------------------
 
-def load_chapters(folder: Path, problems: Problems) -> list[RawChapter]:
-    if not folder.is_dir():
+def load_chapters(root: Path, problems: Problems) -> list[RawChapter]:
+    folder = root / "chapters"
+    if not present(folder):
         problems.error(folder, None, "no chapters folder: a guide needs chapters/01-name.md files")
+        return []
+    try:
+        guide_folder(root, folder)
+    except GuideFileError as error:
+        problems.error(folder, None, f"the chapters folder {error}")
         return []
     files = sorted(folder.glob("*.md"))
     chapters, seen = [], {}
     for path in files:
-        match = CHAPTER_NAME.match(path.name)
+        match = CHAPTER_NAME.fullmatch(path.name)
         if not match:
             problems.error(path, None, "chapter file names look like 01-background.md (number, dash, slug)")
             continue
@@ -276,7 +328,7 @@ def load_chapters(folder: Path, problems: Problems) -> list[RawChapter]:
             problems.error(path, None, f"duplicate chapter slug '{slug}' (also {seen[slug].name})")
             continue
         seen[slug] = path
-        chapter = read_chapter(path, number, slug, problems)
+        chapter = read_chapter(root, path, number, slug, problems)
         if chapter:
             chapters.append(chapter)
     if not files:
@@ -285,8 +337,8 @@ def load_chapters(folder: Path, problems: Problems) -> list[RawChapter]:
     return [replace(c, number=i) for i, c in enumerate(chapters, 1)]
 
 
-def read_chapter(path: Path, number: int, slug: str, problems: Problems) -> RawChapter | None:
-    text = read_text(path, problems)
+def read_chapter(root: Path, path: Path, number: int, slug: str, problems: Problems) -> RawChapter | None:
+    text = read_text(root, path, problems)
     if text is None:
         return None
     lines = text.split("\n")
@@ -362,24 +414,22 @@ def excerpts_held(held: list[str]) -> str:
 
 
 def body_lines(chapter: RawChapter):
-    """(line number, text) of body lines outside fenced code blocks."""
-    fenced = False
+    """(line number, text) of the body's lines, code spans left out. There are no fenced code
+    blocks: the Markdown the guide is read with has none, a ``` line is text like any other."""
     for offset, line in enumerate(chapter.body.split("\n")):
-        if line.lstrip().startswith(("```", "~~~")):
-            fenced = not fenced
-            continue
-        if not fenced:
-            yield chapter.body_line + offset, re.sub(r"`[^`]*`", "", line)
+        yield chapter.body_line + offset, CODE_SPAN_RE.sub("", line)
 
 
-def check_chapter_text(chapter: RawChapter, root: Path, source_ids: set, matcher: TermMatcher,
-                       term_ids: set, problems: Problems) -> None:
+CODE_SPAN_RE = re.compile(r"(?<![\\`])(`+)(?!`).+?(?<!`)\1(?!`)")
+
+
+def check_chapter_text(chapter: RawChapter, source_ids: set, matcher: TermMatcher, term_ids: set,
+                       problems: Problems) -> None:
+    """The checks that read the source's lines; links and images are checked on the rendered tree."""
     path, last_level = chapter.path, 1
     for number, line in body_lines(chapter):
         check_citations(line, path, number, source_ids, problems)
         check_term_marks(line, path, number, matcher, term_ids, problems)
-        check_images(line, path, number, root, problems)
-        check_links(line, path, number, problems)
         if CJK_RE.search(LANG_SPAN_RE.sub("", line)):
             problems.error(path, number, 'Chinese text must be marked with its language: '
                                          '<span lang="zh-Hans">…</span> (or put the term in the glossary)')
@@ -445,40 +495,12 @@ def check_term_marks(line: str, path: Path, number: int, matcher: TermMatcher, t
             problems.error(path, number, f"unknown glossary term '{target}' in '{match.group(0)}'")
 
 
-def check_links(line: str, path: Path, number: int, problems: Problems) -> None:
-    for match in LINK_RE.finditer(line):
-        text, target = match.group(1).strip(), match.group(2)
-        if text.startswith("@"):
-            continue  # a citation, not a link
-        if text.lower().strip(".!") in VAGUE_LINK_TEXT or text == target:
-            problems.error(path, number, f"link text '{text}' does not say where the link goes: "
-                                         "describe the target (e.g. [the Library of Congress study](…))")
-        if target.lower().startswith(("javascript:", "data:", "file:")):
-            problems.error(path, number, f"link to '{target}' is not allowed")
-
-
-def check_images(line: str, path: Path, number: int, root: Path, problems: Problems) -> None:
-    for match in IMAGE_RE.finditer(line):
-        alt, target = match.group(1).strip(), match.group(2)
-        if not alt:
-            problems.error(path, number, f"image '{target}' has no alt text: describe it, or write alt "
-                                         "text 'decorative' for a purely decorative image")
-        if re.match(r"^[a-z]+:", target):
-            problems.error(path, number, f"image '{target}': only files inside the guide may be used")
-            continue
-        file = (root / target).resolve()  # image paths are relative to the guide directory
-        if not file.is_relative_to(root.resolve()):
-            problems.error(path, number, f"image '{target}' is outside the guide directory")
-        elif not file.is_file():
-            problems.error(path, number, f"image '{target}' not found")
-
-
 # --- timeline.yaml, people.yaml ---------------------------------------------------------------
 
-def load_list(path: Path, problems: Problems, what: str) -> list[tuple[Mapping, int]]:
-    if not path.exists():
+def load_list(root: Path, path: Path, problems: Problems, what: str) -> list[tuple[Mapping, int]]:
+    if not present(path):
         return []
-    data = read_yaml(path, problems)
+    data = read_yaml(root, path, problems)
     if data is None:
         return []
     if not isinstance(data, Sequence):
@@ -501,71 +523,109 @@ def check_chapter_ref(entry: Mapping, path: Path, slugs: set, problems: Problems
     return slug
 
 
-def load_timeline(path: Path, slugs: set, problems: Problems) -> list[dict]:
-    events = []
-    for entry, line in load_list(path, problems, "events (- date: 1958, event: …)"):
+def load_timeline(root: Path, slugs: set, problems: Problems) -> list[dict]:
+    path, events = root / "timeline.yaml", []
+    for entry, line in load_list(root, path, problems, "events (- date: 1958, event: …)"):
         date = str(entry.get("date") or "")
-        if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
-            problems.error(path, entry.line_of("date"), f"event date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD")
+        if not real_date(date):
+            problems.error(path, entry.line_of("date"), f"event date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD "
+                                                        "(a month and day that exist)")
             continue
         if not str(entry.get("event") or "").strip():
             problems.error(path, line, "event without text ('event: …')")
         events.append({"date": date, "text": str(entry.get("event") or ""), "short": str(entry.get("label") or ""),
-                       "chapter": check_chapter_ref(entry, path, slugs, problems)})
+                       "chapter": check_chapter_ref(entry, path, slugs, problems), "line": entry.text_line("event")})
     return sorted(events, key=lambda e: e["date"])
 
 
-def load_people(path: Path, slugs: set, problems: Problems) -> list[dict]:
-    people = []
-    for entry, line in load_list(path, problems, "people (- name: …)"):
+def real_date(date: str) -> bool:
+    """YYYY, YYYY-MM or YYYY-MM-DD, naming a month and day that exist."""
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+        return False
+    year, month, day = ([int(p) for p in date.split("-")] + [1, 1])[:3]
+    try:
+        return year >= 1 and bool(dt.date(year, month, day))
+    except ValueError:
+        return False
+
+
+def load_people(root: Path, slugs: set, problems: Problems) -> list[dict]:
+    path, people = root / "people.yaml", []
+    for entry, line in load_list(root, path, problems, "people (- name: …)"):
         if not str(entry.get("name") or "").strip():
             problems.error(path, line, "person without 'name'")
             continue
         people.append({"name": str(entry["name"]), "hanzi": str(entry.get("hanzi") or ""),
                        "pinyin": str(entry.get("pinyin") or ""), "role": str(entry.get("role") or ""),
-                       "chapter": check_chapter_ref(entry, path, slugs, problems)})
+                       "chapter": check_chapter_ref(entry, path, slugs, problems), "line": entry.text_line("role")})
     return people
 
 
 # --- assembling the model ---------------------------------------------------------------------
 
 def assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
-             problems) -> Guide:
+             problems) -> tuple[Guide, Converter]:
+    """The model, every Markdown field converted (what the trees point at is checked there),
+    figures not yet drawn; and the converter, which holds the links to #anchors."""
     bare_sources = {key: make_source(src) for key, src in sources.items()}
-    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms), numbers)
+    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms), numbers, root=root,
+                          problems=problems)
     chapters, states = [], {}
     for raw in raw_chapters:
         chapter, state = convert_chapter(raw, converter)
         chapters.append(chapter)
         states[raw.slug] = state
         state.figure_sources = {f["id"]: f["sources"] for f in figures}
-    glossary = tuple(sorted((make_term(t, converter, states) for t in terms), key=lambda t: t.term.lower()))
+    glossary_path = root / "glossary.yaml"
+    glossary = tuple(sorted((make_term(t, converter, states, glossary_path) for t in terms),
+                            key=lambda t: t.term.lower()))
     source_list = tuple(sorted((with_uses(s, states) for s in bare_sources.values()), key=lambda s: s.sort_key))
     for term in glossary:
         if not term.uses:
-            problems.warn(root / "glossary.yaml", next(t["line"] for t in terms if t["id"] == term.id),
+            problems.warn(glossary_path, next(t["line"] for t in terms if t["id"] == term.id),
                           f"glossary term '{term.term}' is never used in a chapter")
     for src in source_list:
         if not src.uses:
             problems.warn(sources[src.id]["_path"], sources[src.id]["_line"], f"source '{src.id}' is never cited")
-    events = tuple(make_event(e, converter) for e in timeline)
-    placed_in = {fid: slug for slug, st in states.items() for fid in st.figures}
-    figure_list = tuple(sorted((make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), bare_sources, events,
-                                            {c.slug: c for c in chapters})
-                                for f in figures if f["id"] in numbers), key=lambda f: f.number))
-    return Guide(
+    events = tuple(make_event(e, converter, root / "timeline.yaml") for e in timeline)
+    guide_yaml = root / "guide.yaml"
+    guide = Guide(
         root=root, title=typographic(config["title"]), subtitle=typographic(config["subtitle"]),
         authors=config["authors"], language=config["language"], date=config["date"], edition=config["edition"],
         paper=config["paper"],
         slug=config["slug"], description=config["description"], keywords=config["keywords"],
-        content_note=converter.fragment(config["content_note"]),
-        teacher_guidance=converter.fragment(config["teacher_guidance"]),
+        content_note=converter.fragment(config["content_note"], (guide_yaml, config["lines"]["content_note"])),
+        teacher_guidance=converter.fragment(config["teacher_guidance"],
+                                            (guide_yaml, config["lines"]["teacher_guidance"])),
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
-        timeline=events, figures=figure_list,
-        people=tuple(Person(p["name"], p["hanzi"], p["pinyin"], converter.inline(p["role"]),
-                            p["chapter"]) for p in people),
+        timeline=events,
+        people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
+                            converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
+                     for p in people),
         warnings=tuple(str(w) for w in problems.warnings),
     )
+    return guide, converter
+
+
+def check_anchor_links(guide: Guide, converter: Converter, numbers: dict, problems: Problems) -> None:
+    """Every link to a #place names a heading, chapter, term, source, figure or excerpt of the guide."""
+    known = converter.ids | {f"fig-{figure_id}" for figure_id in numbers}
+    known |= {item.anchor for items in (guide.chapters, guide.glossary, guide.sources) for item in items}
+    known |= {excerpt.anchor for chapter in guide.chapters for excerpt in chapter.excerpts}
+    for anchor, path, line in converter.anchor_links:
+        if anchor not in known:
+            problems.error(path, line, f"link to '#{anchor}': no heading, chapter, glossary term, source, figure "
+                                       "or excerpt of the guide has that id")
+
+
+def draw_figures(guide: Guide, figures: list[dict], numbers: dict) -> Guide:
+    """The guide with its figures drawn: once the content is known to be sound."""
+    sources = {s.id: s for s in guide.sources}
+    chapters = {c.slug: c for c in guide.chapters}
+    placed_in = {figure_id: c.slug for c in guide.chapters for figure_id in c.figure_ids}
+    drawn = (make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), sources, guide.timeline, chapters)
+             for f in figures if f["id"] in numbers)
+    return replace(guide, figures=tuple(sorted(drawn, key=lambda f: f.number)))
 
 
 def make_source(src: dict) -> Source:
@@ -583,12 +643,12 @@ def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
     return replace(source, uses=tuple(Use(slug, ref) for slug, ref in firsts.items() if ref))
 
 
-def make_term(t: dict, converter: Converter, states: dict[str, DocumentState]) -> Term:
+def make_term(t: dict, converter: Converter, states: dict[str, DocumentState], path: Path) -> Term:
     uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
                  if term_id == t["id"])
     first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“‘(])", t["definition"].strip(), maxsplit=1)[0]
     return Term(id=t["id"], term=typographic(t["term"]), forms=tuple(t["forms"]),
-                definition=converter.inline(t["definition"]),
+                definition=converter.inline(t["definition"], (path, t["definition_line"])),
                 short=converter.inline(first_sentence),
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
 
@@ -603,46 +663,62 @@ def link_excerpts(html: Markup, anchors: dict[str, str]) -> Markup:
 
 
 def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, DocumentState]:
+    """The chapter's body and fields converted. Entries check_questions refused are left out:
+    the chapter is converted even when the guide has errors, to check what it points at."""
     state = DocumentState(prefix=raw.slug, chapter_number=raw.number)
-    body = converter.convert(raw.body, state)
-    meta = raw.meta
+    meta, path = raw.meta, raw.path
+    body = converter.convert(raw.body, state, (path, raw.body_line))
     excerpt_anchors = {number: anchor for number, anchor, _ in state.excerpts}
+    asked = [q for q in listed(meta, "questions") if isinstance(q, Mapping) and str(q.get("ask") or "").strip()]
     questions = tuple(
-        Question(number=i, ask=link_excerpts(converter.inline(str(q["ask"])), excerpt_anchors),
+        Question(number=i, ask=link_excerpts(converter.inline(str(q["ask"]), (path, q.text_line("ask"))),
+                                             excerpt_anchors),
                  level=str(q.get("level") or "analysis"),
-                 answer=converter.fragment(str(q.get("answer") or "")),
+                 answer=converter.fragment(str(q.get("answer") or ""), (path, q.text_line("answer"))),
                  lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
-        for i, q in enumerate(meta.get("questions") or [], 1))
+        for i, q in enumerate(asked, 1))
+    objectives = listed(meta, "objectives")
     excerpts = tuple(Excerpt(number, anchor, Markup(html)) for number, anchor, html in state.excerpts)
     notes = tuple(Note(i, anchor, ref, html, keys) for i, (anchor, ref, html, keys) in enumerate(state.notes, 1))
     term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
     chapter = Chapter(
         number=raw.number, slug=raw.slug, title=typographic(str(meta.get("title")).strip()),
-        objectives=tuple(converter.inline(str(o)) for o in meta.get("objectives") or []),
-        teacher_notes=converter.fragment(str(meta.get("teacher_notes") or "")),
+        objectives=tuple(converter.inline(str(o), (path, line))
+                         for o, line in zip(objectives, getattr(objectives, "item_lines", ()))),
+        teacher_notes=converter.fragment(str(meta.get("teacher_notes") or ""), (path, meta.text_line("teacher_notes"))),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
         words=state.words, images=tuple(dict.fromkeys(state.images)), figure_ids=tuple(state.figures),
         source_path=raw.path)
     return chapter, state
 
 
-def make_event(e: dict, converter: Converter) -> Event:
+def listed(meta: Mapping, key: str) -> list:
+    """A list setting of the front matter; [] if it is not a list (check_questions said so)."""
+    value = meta.get(key)
+    return value if isinstance(value, Sequence) else []
+
+
+def make_event(e: dict, converter: Converter, path: Path) -> Event:
     parts = [int(p) for p in e["date"].split("-")]
     return Event(date=e["date"], label=cite.format_date(parts), short=e["short"],
-                 text=converter.inline(e["text"]), chapter=e["chapter"])
+                 text=converter.inline(e["text"], (path, e["line"])), chapter=e["chapter"])
 
 
 # --- figures.yaml -----------------------------------------------------------------------------
 
 FIGURE_KINDS = ("bar", "line", "proportion", "timeline")
+MAX_ROWS = 200  # rows of a chart's data
+MAX_VALUE = 1e15
+MAX_YEARS = 500  # the span of a timeline figure, a tick for every year
+MAX_PARTS = 6  # a proportion chart tells its parts apart by six patterns and grays (figures.FILLS)
 
 
 def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
     path = root / "figures.yaml"
     figures, seen = [], {}
-    for entry, line in load_list(path, problems, "figures (- id: …, kind: bar, …)"):
+    for entry, line in load_list(root, path, problems, "figures (- id: …, kind: bar, …)"):
         fid = str(entry.get("id") or "")
-        if not SLUG.match(fid):
+        if not SLUG.fullmatch(fid):
             problems.error(path, line, f"figure id '{fid}' must be a slug (a-z, 0-9, '-')")
             continue
         if fid in seen:
@@ -666,13 +742,37 @@ def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
                   "unit": str(entry.get("unit") or ""), "sources": keys, "rest": str(entry.get("rest") or ""),
                   "line": line, "data": [], "columns": figure_columns(entry, kind, path, problems)}
         if kind == "timeline":
-            figure["from"], figure["to"] = entry.get("from"), entry.get("to")
-            if not all(isinstance(figure[k], int) for k in ("from", "to")):
-                problems.error(path, line, f"timeline figure '{fid}' needs 'from' and 'to' years (from: 1953)")
+            figure["from"], figure["to"] = check_years(entry, path, line, fid, problems)
         else:
             figure["data"] = load_figure_data(entry, root, path, fid, problems)
+            check_rows(figure, path, entry.line_of("data"), problems)
         figures.append(figure)
     return figures
+
+
+def check_years(entry: Mapping, path: Path, line: int, fid: str, problems: Problems) -> tuple[int, int]:
+    """A timeline figure's 'from' and 'to' years: in order, at most MAX_YEARS apart."""
+    start, end = entry.get("from"), entry.get("to")
+    if not all(isinstance(year, int) and not isinstance(year, bool) for year in (start, end)):
+        problems.error(path, line, f"timeline figure '{fid}' needs 'from' and 'to' years (from: 1953)")
+        return 0, 0
+    if not 1 <= start <= end <= 9999:
+        problems.error(path, entry.line_of("to"), f"timeline figure '{fid}': 'from' ({start}) and 'to' ({end}) "
+                                                  "must be years in order")
+    elif end - start > MAX_YEARS:
+        problems.error(path, entry.line_of("to"), f"timeline figure '{fid}' spans {end - start} years; "
+                                                  f"a timeline shows at most {MAX_YEARS}")
+    return start, end
+
+
+def check_rows(figure: dict, path: Path, line: int, problems: Problems) -> None:
+    """A chart has rows to draw, not too many; a proportion chart at most MAX_PARTS parts."""
+    rows, fid = figure["data"], figure["id"]
+    if len(rows) > MAX_ROWS:
+        problems.error(path, line, f"figure '{fid}' has {len(rows)} rows of data; a chart shows at most {MAX_ROWS}")
+    if figure["kind"] == "proportion" and len(rows) > MAX_PARTS:
+        problems.error(path, line, f"proportion figure '{fid}' has {len(rows)} parts; it can tell apart at most "
+                                   f"{MAX_PARTS}")
 
 
 def figure_columns(entry: Mapping, kind: str, path: Path, problems: Problems) -> tuple[str, str]:
@@ -691,22 +791,35 @@ def figure_columns(entry: Mapping, kind: str, path: Path, problems: Problems) ->
 def load_figure_data(entry: Mapping, root: Path, path: Path, fid: str, problems: Problems) -> list[dict]:
     data, line = entry.get("data"), entry.line_of("data")
     if isinstance(data, str):
-        file = (root / data).resolve()
-        if not file.is_relative_to(root.resolve()):
-            problems.error(path, line, f"data file '{data}' of figure '{fid}' is outside the guide directory")
+        file = root / data
+        try:
+            inside_guide(root, file)
+        except GuideFileError as error:
+            problems.error(path, line, f"data file '{data}' of figure '{fid}' {error}")
             return []
-        text = read_text(file, problems) if file.is_file() else None
-        if text is None:
-            if not file.is_file():
-                problems.error(path, line, f"data file '{data}' of figure '{fid}' not found")
+        if not present(file):
+            problems.error(path, line, f"data file '{data}' of figure '{fid}' not found")
             return []
-        rows = list(csv.DictReader(io.StringIO(text)))
-        return [checked_datum(row, file, i + 2, fid, problems) for i, row in enumerate(rows)]
+        text = read_text(root, file, problems)
+        return [] if text is None else csv_rows(text, file, path, line, fid, problems)
     if not isinstance(data, Sequence) or not data:
         problems.error(path, line, f"figure '{fid}' needs 'data': a list of {{label, value}} or a CSV file name")
         return []
     return [checked_datum(row if isinstance(row, dict) else {}, path, row_line, fid, problems)
             for row, row_line in zip(data, data.item_lines)]
+
+
+def csv_rows(text: str, file: Path, path: Path, line: int, fid: str, problems: Problems) -> list[dict]:
+    """The rows of a figure's CSV file (label,value[,display]), each checked with its line."""
+    try:
+        rows = list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as error:
+        problems.error(file, None, f"cannot read the CSV file: {error}")
+        return []
+    if not rows:
+        problems.error(path, line, f"data file '{file.name}' of figure '{fid}' has no rows of data "
+                                   "(a heading line label,value, then one line per row)")
+    return [checked_datum(row, file, i + 2, fid, problems) for i, row in enumerate(rows)]
 
 
 def checked_datum(row: dict, path: Path, line: int, fid: str, problems: Problems) -> dict:
@@ -715,6 +828,10 @@ def checked_datum(row: dict, path: Path, line: int, fid: str, problems: Problems
         value = float(str(row.get("value")).replace(",", ""))
     except ValueError:
         problems.error(path, line, f"figure '{fid}': value '{row.get('value')}' is not a number")
+        value = 0.0
+    if not (math.isfinite(value) and 0 <= value <= MAX_VALUE):
+        problems.error(path, line, f"figure '{fid}': value '{row.get('value')}' must be a number from 0 "
+                                   "to 1,000,000,000,000,000")
         value = 0.0
     if not label:
         problems.error(path, line, f"figure '{fid}': a data row without 'label'")

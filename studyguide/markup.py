@@ -7,18 +7,28 @@ A fresh `markdown.Markdown` is made per document. Extensions:
 * automatic glossary linking: the first use of a term in each chapter, outside
   headings, links, block quotations and code (a tree processor);
 * block quotations become numbered source excerpts;
-* raw HTML is reduced to a small allowlist of inline markup.
+* raw HTML is reduced to a small allowlist of inline markup;
+* what the text points at is checked on the element tree it renders to (`TargetCheck`):
+  links go to web pages, e-mail or a place in the guide (`url_problem`), images are files
+  of the guide; heading ids are kept apart from each other and from the builder's own.
 
-References are validated with line numbers by `load.py` before conversion, so
-here unknown keys are simply left as text.
+Citations and glossary marks are validated with line numbers by `load.py` before
+conversion, so here unknown keys are simply left as text. What the tree checks find is
+recorded in the document's state as (text to find the line by, message); the `Converter`
+reports it with file and line when it is given a `Problems` collector.
 """
 from __future__ import annotations
 
+import html as html_text
+import os
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
+from itertools import chain, count
+from pathlib import Path
+from urllib.parse import unquote
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
@@ -31,6 +41,9 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from .cite import end_sentence
+from .errors import Problems
+from .files import GuideFileError, inside_guide, read_guide_file
+from .yamlfile import CONTROL_RE
 
 CITATION_RE = r"\[(@[^\[\]]+)\](?!\()"
 TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
@@ -92,6 +105,8 @@ class DocumentState:
     images: list[str] = field(default_factory=list)  # paths relative to the guide directory
     figures: list[str] = field(default_factory=list)  # ids of figures placed in the document
     figure_sources: dict = field(default_factory=dict)  # figure id -> source ids it cites
+    problems: list[tuple[str, str]] = field(default_factory=list)  # (text on the line, message)
+    anchor_links: list[tuple[str, str]] = field(default_factory=list)  # (#anchor linked to, text on the line)
 
     def linked_terms(self) -> set[str]:
         return {t for t, _ in self.term_uses}
@@ -351,21 +366,16 @@ def remove_keeping_tail(parent, el) -> None:
 
 
 class ExcerptNumberer(Treeprocessor):
-    """Numbers top-level block quotations as source excerpts; sets section ids; counts words."""
+    """Numbers a chapter's top-level block quotations as source excerpts; sets section ids; counts words."""
 
-    def __init__(self, md, state: DocumentState):
+    def __init__(self, md, state: DocumentState, ids: set[str]):
         super().__init__(md)
-        self.state = state
+        self.state, self.ids = state, ids
 
     def run(self, root):
-        for img in root.iter("img"):
-            self.state.images.append(img.get("src", ""))
-            if img.get("alt", "").strip().lower() == "decorative":
-                img.set("alt", "")
-                img.set("role", "presentation")
         count = 0
         for el in root:
-            if el.tag == "blockquote":
+            if el.tag == "blockquote" and self.state.chapter_number:  # a chapter's, not an answer's
                 count += 1
                 number = f"{self.state.chapter_number}.{count}"
                 anchor = f"{self.state.prefix}-excerpt-{count}"
@@ -377,9 +387,201 @@ class ExcerptNumberer(Treeprocessor):
                 el.insert(0, label)
                 self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode")))
             elif el.tag in ("h2", "h3", "h4") and not el.get("id"):
-                el.set("id", f"{self.state.prefix}-{slugify(''.join(el.itertext()))}")
+                el.set("id", section_id(f"{self.state.prefix}-{slugify(''.join(el.itertext()))}", self.ids))
         self.state.words = sum(len("".join(el.itertext()).split()) for el in root
                                if el.tag not in ("blockquote", "pre", "h2", "h3", "h4"))
+
+
+# The ids the builder gives (see the templates): a heading never takes one of them, so a
+# chapter "term" with a section "Delta" cannot steal the glossary's #term-delta.
+BUILDER_ID_RE = re.compile(
+    r"(?:ch|term|src|fig|q|questions|print-page)-.*"
+    r"|.*-(?:use-.+|ref|note|excerpt)-\d+"
+    r"|(?:toc|cover|cover-title|lof|people|content-note|questions|contents|page-list|objectives|landmarks"
+    r"|glossary|sources|timeline|teacher-notes|figures-list|terms|excerpts|teaching-guidance)(?:-h)?")
+
+
+def section_id(base: str, taken: set[str]) -> str:
+    """A heading's id: `base`, or `base-2`, `base-3` … if a heading of the guide has it, never
+    one of the builder's ids; `taken` (the guide's heading ids) gets the one chosen."""
+    candidates = chain([base], (f"{base}-{k}" for k in range(2, 100)), (f"section-{k}" for k in count(1)))
+    chosen = next(c for c in candidates if c not in taken and not BUILDER_ID_RE.fullmatch(c))
+    taken.add(chosen)
+    return chosen
+
+
+# --- what the text points at ------------------------------------------------------------------
+
+LINK_SCHEMES = ("http", "https", "mailto")
+SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+BLANKS = "".join(map(chr, range(0x21)))
+IMAGE_TYPES = {".png": b"\x89PNG\r\n\x1a\n", ".jpg": b"\xff\xd8\xff", ".jpeg": b"\xff\xd8\xff",
+               ".gif": b"GIF8", ".svg": b"", ".webp": b"RIFF"}
+
+
+def followed_url(value: str) -> str:
+    """The URL a reader follows from an href or src of the tree: Markdown keeps character
+    references (&#106;) in attributes, which the reader decodes; browsers drop tabs and
+    line breaks inside a URL and spaces or control characters around it."""
+    return re.sub(r"[\t\n\r]", "", html_text.unescape(value)).strip(BLANKS)
+
+
+def url_scheme(url: str) -> str:
+    match = SCHEME_RE.match(url)
+    return match.group(1).lower() if match else ""
+
+
+def url_problem(value: str) -> str | None:
+    """Why a link may not be published, or None: only web pages, e-mail addresses and places
+    in the guide (#anchor). The one check of link targets, for chapters, YAML fields and sources."""
+    url = followed_url(value)
+    if url.startswith("#") and url[1:] and not re.search(r"\s", url):
+        return None
+    if url_scheme(url) in LINK_SCHEMES:
+        return None
+    return (f"link to '{value}' is not allowed: link to a web page (https://…), an e-mail address "
+            "(mailto:…) or a place in the guide (#…)")
+
+
+def image_problem(value: str, root: Path | None) -> tuple[str, str | None]:
+    """(the guide-relative path of an image source, why it may not be used or None).
+
+    An image is a PNG, JPEG, GIF, WebP or SVG file inside the guide: not an address, not a
+    path outside the guide or through a link out of it, not a FIFO or device."""
+    url = followed_url(value)
+    path = unquote(url)
+    if url_scheme(url) or path.startswith(("/", "\\")) or "\\" in path:
+        return "", f"image '{value}': only files inside the guide may be used"
+    if root is None:
+        return path, None
+    try:
+        inside_guide(root, root / path)
+        if not os.path.lexists(root / path):
+            return "", f"image '{value}' not found"
+        suffix = Path(path).suffix.lower()
+        if suffix not in IMAGE_TYPES:
+            return "", f"image '{value}' must be a PNG, JPEG, GIF, WebP or SVG file"
+        data = read_guide_file(root, root / path)
+    except GuideFileError as error:
+        return "", f"image '{value}' {error}"
+    if not data.startswith(IMAGE_TYPES[suffix]):
+        return "", f"image '{value}' is not a {suffix[1:].upper()} file"
+    svg = svg_problem(data) if suffix == ".svg" else None
+    if svg:
+        return "", f"image '{value}': the SVG picture {svg}"
+    relative = Path(os.path.relpath(os.path.realpath(root / path), os.path.realpath(root))).as_posix()
+    if not FILE_NAME_RE.fullmatch(relative):
+        return "", f"image '{value}': a file name of the guide may hold only letters, digits, '-', '_' and '.'"
+    return relative, None
+
+
+FILE_NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+SVG_NS = "{http://www.w3.org/2000/svg}"
+SVG_ACTIVE = {"script", "foreignobject", "iframe", "object", "embed", "handler", "listener", "set", "animate"}
+OUTSIDE_URL_RE = re.compile(r"url\(\s*['\"]?\s*(?!#)|@import", re.I)
+
+
+def svg_problem(data: bytes) -> str | None:
+    """Why an SVG picture may not be published, or None: it may hold no script, no event
+    attribute, no reference to another file or address, no DOCTYPE (entities)."""
+    if re.search(rb"<!(DOCTYPE|ENTITY)", data, re.I):
+        return "declares a DOCTYPE or entities"
+    try:
+        root = etree.fromstring(data)
+    except etree.ParseError as error:
+        return f"is not well-formed XML ({error})"
+    if root.tag != f"{SVG_NS}svg":
+        return "has no <svg> root element"
+    for el in root.iter():
+        name = str(el.tag).rsplit("}", 1)[-1]
+        if name.lower() in SVG_ACTIVE:
+            return f"holds a <{name}> element"
+        if name == "style" and OUTSIDE_URL_RE.search(el.text or ""):
+            return "loads a style sheet or picture from another file"
+        for attribute, value in el.attrib.items():
+            local = attribute.rsplit("}", 1)[-1].lower()
+            if local.startswith("on"):
+                return f"holds an event attribute ({local})"
+            if local in ("href", "src") and not value.strip().startswith("#"):
+                return f"refers to another file or address ({value})"
+            if OUTSIDE_URL_RE.search(value):
+                return "loads a style sheet or picture from another file"
+    return None
+
+
+class TargetCheck(Treeprocessor):
+    """Checks what the rendered document points at, whatever Markdown wrote it with (inline or
+    reference links, <…> targets, titles, brackets in alt text): a refused link loses its
+    href and a refused image its src, and the problem is recorded. Images are collected
+    with their guide-relative paths; links to #anchors are kept for the loader to check."""
+
+    def __init__(self, md, state: DocumentState, root: Path | None):
+        super().__init__(md)
+        self.state, self.root = state, root
+
+    def run(self, root):
+        for el in root.iter():
+            if el.tag in ("a", "img"):
+                self.check_references(el)
+            if el.tag == "a" and el.get("href") is not None and not el.get("class"):  # not the builder's own
+                self.check_link(el)
+            elif el.tag == "img":
+                self.check_image(el)
+
+    def check_references(self, el):
+        """Markdown copies character references (&#1;) into attributes as written: one to a
+        character XML does not allow makes the e-book unreadable."""
+        for name, value in list(el.attrib.items()):
+            bad = next((m.group() for m in CHARACTER_REFERENCE_RE.finditer(value) if not xml_character(m)), None)
+            if bad:
+                self.state.problems.append((bad, f"character reference '{bad}' names a character that is not "
+                                                 "allowed in a text"))
+                el.set(name, CHARACTER_REFERENCE_RE.sub(lambda m: m.group() if xml_character(m) else "", value))
+
+    def check_link(self, el):
+        href, text = el.get("href"), " ".join("".join(el.itertext()).split())
+        problem = url_problem(href)
+        if problem:
+            self.state.problems.append((href, problem))
+            del el.attrib["href"]
+            return
+        if text.lower().strip(".!") in VAGUE_LINK_TEXT or text == href:
+            self.state.problems.append((href, f"link text '{text}' does not say where the link goes: describe "
+                                              "the target (e.g. [the Library of Congress study](…))"))
+        if href.startswith("#"):
+            self.state.anchor_links.append((followed_url(href)[1:], href))
+
+    def check_image(self, el):
+        src, alt = el.get("src", ""), el.get("alt", "")
+        if not self.state.chapter_number:
+            self.state.problems.append((src, f"image '{src}': pictures are placed in a chapter's text"))
+            el.attrib.pop("src", None)
+            return
+        if not alt.strip():
+            self.state.problems.append((src, f"image '{src}' has no alt text: describe it, or write alt text "
+                                             "'decorative' for a purely decorative image"))
+        path, problem = image_problem(src, self.root)
+        if problem:
+            self.state.problems.append((src, problem))
+            el.attrib.pop("src", None)
+            return
+        el.set("src", path)
+        self.state.images.append(path)
+        if alt.strip().lower() == "decorative":
+            el.set("alt", "")
+            el.set("role", "presentation")
+
+
+CHARACTER_REFERENCE_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|(\d{1,10}));")
+
+
+def xml_character(reference: re.Match) -> bool:
+    """A character reference to a character a text may hold (no control character, no surrogate)."""
+    code = int(reference.group(1), 16) if reference.group(1) else int(reference.group(2))
+    return code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not CONTROL_RE.match(chr(code)) and code != 0
+
+
+VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "this link", "more", "read more", "this page", "page"}
 
 
 class RawHtmlSanitizer(Postprocessor):
@@ -438,58 +640,118 @@ def sanitize_html(html: str) -> str:
 
 
 class StudyGuideExtension(Extension):
-    def __init__(self, state: DocumentState, sources: dict, matcher: TermMatcher, term_ids: set[str],
-                 autolink: bool, figure_numbers: dict[str, int]):
+    def __init__(self, state: DocumentState, converter: Converter, autolink: bool):
         super().__init__()
-        self.state, self.sources, self.matcher = state, sources, matcher
-        self.term_ids, self.autolink, self.figure_numbers = term_ids, autolink, figure_numbers
+        self.state, self.converter, self.autolink = state, converter, autolink
 
     def extendMarkdown(self, md):
-        md.parser.blockprocessors.register(FigurePlacement(md.parser, self.state, self.figure_numbers), "figure", 95)
-        md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, self.figure_numbers), "figure-ref", 177)
-        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, self.state, self.sources), "citation", 175)
+        state, c = self.state, self.converter
+        md.parser.blockprocessors.register(FigurePlacement(md.parser, state, c.figure_numbers), "figure", 95)
+        md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, c.figure_numbers), "figure-ref", 177)
+        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, state, c.sources), "citation", 175)
         md.inlinePatterns.register(
-            TermMarkProcessor(TERM_MARK_RE, md, self.state, self.matcher, self.term_ids), "term-mark", 176)
+            TermMarkProcessor(TERM_MARK_RE, md, state, c.matcher, set(c.term_ids)), "term-mark", 176)
         md.treeprocessors.register(Typography(md), "typography", 6)
         if self.autolink:
-            md.treeprocessors.register(GlossaryLinker(md, self.state, self.matcher), "glossary", 5)
-        md.treeprocessors.register(NoteOrder(md, self.state, self.sources), "note-order", 4.5)
-        md.treeprocessors.register(ExcerptNumberer(md, self.state), "excerpts", 4)
+            md.treeprocessors.register(GlossaryLinker(md, state, c.matcher), "glossary", 5)
+        md.treeprocessors.register(NoteOrder(md, state, c.sources), "note-order", 4.5)
+        md.treeprocessors.register(TargetCheck(md, state, c.root), "targets", 4.2)  # before excerpts are copied
+        md.treeprocessors.register(ExcerptNumberer(md, state, c.ids), "excerpts", 4)
         md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
+
+
+MAX_NESTING = 30  # quotations and lists inside each other: Markdown's parser recurses into each
+MAX_BRACKETS = 500  # '[' in one paragraph: Markdown looks for the end of each all along the paragraph
+NESTING_RE = re.compile(r"[ \t]*(?:(?:>|[-*+]|\d{1,9}[.)])(?=[ \t>]|$)[ \t]*)*")
+
+
+def parse_refusal(text: str) -> tuple[str, str] | None:
+    """(text on the line, message) when `text` would take Markdown too deep or too long to parse."""
+    for line in text.split("\n"):
+        prefix = NESTING_RE.match(line).group()
+        indent = len(prefix) - len(prefix.lstrip(" \t"))
+        if len(re.findall(r">|[-*+]|\d+[.)]", prefix)) + indent // 4 > MAX_NESTING:
+            return line[:80], f"quotations or lists are nested more than {MAX_NESTING} deep"
+    for block in re.split(r"\n[ \t]*\n", text):
+        if block.count("[") > MAX_BRACKETS:
+            return block.lstrip()[:80], f"a paragraph holds more than {MAX_BRACKETS} '[' brackets"
+    return None
+
+
+def line_in(text: str, needle: str, first_line: int) -> int:
+    """The line (numbered from `first_line`) of `text` that holds `needle`; the first if none does."""
+    at = text.find(needle) if needle else -1
+    return first_line + (text.count("\n", 0, at) if at >= 0 else 0)
 
 
 @dataclass(frozen=True)
 class Converter:
-    """Everything Markdown conversion needs from the rest of the guide."""
+    """Everything Markdown conversion needs from the rest of the guide.
+
+    With `problems`, what a conversion finds is reported there with the file and line it is
+    given (`where`); links to #anchors are kept in `anchor_links` for the loader to check once
+    every id is known. `ids` holds the guide's heading ids: one id space for all documents."""
 
     sources: dict  # id -> model.Source (for short note forms)
     matcher: TermMatcher
     term_ids: frozenset
     figure_numbers: dict = field(default_factory=dict)  # figure id -> number
+    root: Path | None = None  # the guide folder, that images are inside; None: images are not checked
+    problems: Problems | None = None
+    ids: set = field(default_factory=set)
+    anchor_links: list = field(default_factory=list)  # (anchor, path, line)
 
     def markdown(self, state: DocumentState, autolink: bool) -> markdown.Markdown:
-        extension = StudyGuideExtension(state, self.sources, self.matcher, set(self.term_ids), autolink,
-                                        self.figure_numbers)
+        extension = StudyGuideExtension(state, self, autolink)
         return markdown.Markdown(extensions=[TableExtension(), SaneListExtension(), extension], output_format="xhtml")
 
-    def convert(self, text: str, state: DocumentState) -> Markup:
+    def convert(self, text: str, state: DocumentState, where: tuple[Path, int] | None = None) -> Markup:
         """A whole document (a chapter): a fresh Markdown instance, glossary terms linked."""
-        return Markup(self.markdown(state, autolink=True).convert(tidy(text)))
+        return self._converted(self.markdown(state, autolink=True), state, text, where)
+
+    @cached_property
+    def _fragment_state(self) -> DocumentState:
+        return DocumentState("fragment")
 
     @cached_property
     def _fragments(self) -> markdown.Markdown:
-        return self.markdown(DocumentState("fragment"), autolink=False)
+        return self.markdown(self._fragment_state, autolink=False)
 
-    def fragment(self, text: str) -> Markup:
+    def fragment(self, text: str, where: tuple[Path, int] | None = None) -> Markup:
         """A short block of Markdown (an answer, a note for teachers): one shared instance, reset each time."""
-        return Markup(self._fragments.reset().convert(tidy(text)))
+        return self._converted(self._fragments.reset(), self._fragment_state, text, where)
 
-    def inline(self, text: str) -> Markup:
+    def inline(self, text: str, where: tuple[Path, int] | None = None) -> Markup:
         """A one-line piece (a question, an objective) without the surrounding <p>."""
-        html = str(self.fragment(text)).strip()
+        html = str(self.fragment(text, where)).strip()
         if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
             html = html[3:-4]
         return Markup(html)
+
+    def _converted(self, md: markdown.Markdown, state: DocumentState, text: str, where) -> Markup:
+        refusal = parse_refusal(text)
+        html = ""
+        if refusal:
+            state.problems.append(refusal)
+        else:
+            try:
+                html = md.convert(tidy(text))
+            except RecursionError:
+                state.problems.append(("", "emphasis, links or markup nested too deeply to read"))
+        self.report(state, text, where)
+        return Markup(html)
+
+    def report(self, state: DocumentState, text: str, where: tuple[Path, int] | None) -> None:
+        """Hand on what the conversion found, with file and line; the state starts afresh."""
+        found, links = list(state.problems), list(state.anchor_links)
+        state.problems.clear()
+        state.anchor_links.clear()
+        if where is None or self.problems is None:
+            return
+        path, first_line = where
+        for needle, message in found:
+            self.problems.error(path, line_in(text, needle, first_line), message)
+        self.anchor_links.extend((anchor, path, line_in(text, needle, first_line)) for anchor, needle in links)
 
 
 def tidy(text: str) -> str:

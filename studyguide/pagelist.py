@@ -21,6 +21,7 @@ from .files import atomic_write
 WORDS_PER_PAGE = 40  # words of each page kept in the map
 WINDOW = 5  # words that must match in a row
 MAX_SKIP = 20  # words at the top of a page that may be missing from the e-book
+MAX_PLACES = 1000  # places one page may begin at: a run of words found more often tells nothing
 WORD_RE = re.compile(r"[^\W_]+")
 ENTITY_RE = re.compile(r"&#?\w+;")
 TAG_RE = re.compile(r"<(/?)([\w:]+)([^>]*?)(/?)>")
@@ -165,11 +166,15 @@ def candidates(page: list[str], stream: list[str], where: dict[str, list[int]]) 
     found: list[tuple[int, int]] = []
     for skip in range(min(MAX_SKIP, len(page) - size) + 1):
         window = page[skip:skip + size]
-        # look the run up by its rarest word
+        # look the run up by its rarest word; a run of words found everywhere (a page of one
+        # word said over and over) is passed over, or its places would fill the memory
         rarest = min(range(size), key=lambda i: len(where.get(window[i], ())))
-        found += [(at - rarest, skip) for at in where.get(window[rarest], ())
+        places = where.get(window[rarest], ())
+        if len(places) > MAX_PLACES:
+            continue
+        found += [(at - rarest, skip) for at in places
                   if at >= rarest and stream[at - rarest:at - rarest + size] == window]
-        if found and skip == 0:
+        if (found and skip == 0) or len(found) > MAX_PLACES:
             break
     return found
 

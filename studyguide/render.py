@@ -43,12 +43,25 @@ class Options:
         return self.date(guide).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_cache_folder: list[Path] = []  # where compiled templates are kept, once the build names a folder
+
+
+def use_template_cache(folder: Path) -> None:
+    """Keep compiled templates (keyed by their source) in `folder`, a folder of the build's
+    own output, never the system's temporary folder: compiling the dozen templates anew
+    costs every build about 0.1 s."""
+    _cache_folder[:] = [Path(folder)]
+    environment.cache_clear()
+
+
 def template_cache() -> jinja2.BytecodeCache | None:
-    """Compiled templates kept (keyed by their source) in the user's temporary directory:
-    compiling the dozen templates anew cost every build about 0.1 s. None where that
-    directory can't be used (a read-only /tmp): the build is then only slower."""
+    """The cache in the folder the build named; None if it named none or the folder can't be
+    used (read-only): the build is then only slower."""
+    if not _cache_folder:
+        return None
     try:
-        return jinja2.FileSystemBytecodeCache()
+        _cache_folder[0].mkdir(parents=True, exist_ok=True)
+        return jinja2.FileSystemBytecodeCache(str(_cache_folder[0]))
     except (OSError, RuntimeError):
         return None
 

@@ -132,13 +132,14 @@ def test_script_in_a_chapter_never_reaches_the_epub(tmp_path):
     assert "steal" not in text and "<script" not in text and "<iframe" not in text
 
 
-def test_template_cache_is_skipped_when_tmp_is_unusable(monkeypatch):
+def test_template_cache_is_skipped_when_its_folder_is_unusable(monkeypatch, tmp_path):
     import jinja2
 
     from studyguide import render
 
-    def refuse():
+    def refuse(directory):
         raise RuntimeError("Cannot create or find cache directory")
 
+    monkeypatch.setattr(render, "_cache_folder", [tmp_path / "cache"])
     monkeypatch.setattr(jinja2, "FileSystemBytecodeCache", refuse)
     assert render.template_cache() is None
