@@ -185,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         if error.problems:
             print(f"{len(error.problems)} error(s); nothing was written", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C: one line; outputs are written whole or not at all
+        print("interrupted: no output was left half-written", file=sys.stderr)
+        return 130
     except Exception as error:  # noqa: BLE001 - a clear line, not a traceback, unless --debug
         if args.debug:
             raise
