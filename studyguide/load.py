@@ -5,6 +5,7 @@ Every problem is collected with its file and line; the loader raises one
 """
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime as dt
 import io
@@ -289,7 +290,7 @@ def check_source(entry, path: Path, line: int, sources: dict, problems: Problems
             problems.error(path, entry.line_of(role), f"{role} of '{key}' must be a list like "
                                                       "[{family: Mishra, given: Pankaj}]")
             entry = without(entry, role)
-    if entry.get("issued") is not None and not cite.date_parts(entry.get("issued")):
+    if entry.get("issued") is not None and not date_exists(cite.date_parts(entry.get("issued"))):
         problems.error(path, entry.line_of("issued"),
                        f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
     record = dict(entry)
@@ -540,12 +541,17 @@ def load_timeline(root: Path, slugs: set, problems: Problems) -> list[dict]:
 
 def real_date(date: str) -> bool:
     """YYYY, YYYY-MM or YYYY-MM-DD, naming a month and day that exist."""
-    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date):
+    return bool(re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date)) and date_exists([int(p) for p in date.split("-")])
+
+
+def date_exists(parts: list[int]) -> bool:
+    """[year], [year, month] or [year, month, day] of a day that exists (no month 0 or 13, no 30 February)."""
+    if not 1 <= len(parts) <= 3:
         return False
-    year, month, day = ([int(p) for p in date.split("-")] + [1, 1])[:3]
-    try:
-        return year >= 1 and bool(dt.date(year, month, day))
-    except ValueError:
+    year, month, day = (list(parts) + [1, 1])[:3]
+    try:  # any year, before the common era too: the day is checked in a year of the same kind
+        return bool(dt.date(2000 if calendar.isleap(year) else 2001, month, day))
+    except (ValueError, TypeError):
         return False
 
 

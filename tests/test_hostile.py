@@ -276,7 +276,11 @@ def test_impossible_dates_are_errors_with_their_lines_all_reported_together(guid
     edit(guide / "guide.yaml", "date: 2025-01-15", "date: 2025-02-30")
     edit(guide / "timeline.yaml", "date: 1868-10", "date: 1868-13")
     edit(guide / "timeline.yaml", "date: 1856", "date: 1856-02-30")
+    edit(guide / "sources.yaml", "issued: 2001", "issued: 2001-02-30")
     errors = errors_of(guide)
+    sources = guide / "sources.yaml"
+    assert f"{sources}:{line_of(sources, '2001-02-30')}: issued date of 'smith2001' is not a date " \
+           "(2010-12-20 or {date-parts: [[2010, 12, 20]]})" in errors
     assert f"{guide / 'guide.yaml'}:{line_of(guide / 'guide.yaml', 'date:')}: date '2025-02-30' is not a date like " \
            "2026-11-01" in errors
     timeline = guide / "timeline.yaml"
