@@ -690,7 +690,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
     chapter = Chapter(
         number=raw.number, slug=raw.slug, title=typographic(str(meta.get("title")).strip()),
         objectives=tuple(converter.inline(str(o), (path, line))
-                         for o, line in zip(objectives, getattr(objectives, "item_lines", ()))),
+                         for o, line in zip(objectives, objectives.item_lines if objectives else ())),
         teacher_notes=converter.fragment(str(meta.get("teacher_notes") or ""), (path, meta.text_line("teacher_notes"))),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
         words=state.words, images=tuple(dict.fromkeys(state.images)), figure_ids=tuple(state.figures),

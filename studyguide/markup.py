@@ -455,24 +455,31 @@ def image_problem(value: str, root: Path | None) -> tuple[str, str | None]:
     if root is None:
         return path, None
     try:
-        inside_guide(root, root / path)
-        if not os.path.lexists(root / path):
-            return "", f"image '{value}' not found"
-        suffix = Path(path).suffix.lower()
-        if suffix not in IMAGE_TYPES:
-            return "", f"image '{value}' must be a PNG, JPEG, GIF, WebP or SVG file"
-        data = read_guide_file(root, root / path)
+        relative, data = picture_file(root, path)
     except GuideFileError as error:
         return "", f"image '{value}' {error}"
-    if not data.startswith(IMAGE_TYPES[suffix]):
-        return "", f"image '{value}' is not a {suffix[1:].upper()} file"
-    svg = svg_problem(data) if suffix == ".svg" else None
-    if svg:
-        return "", f"image '{value}': the SVG picture {svg}"
+    problem = picture_problem(data, Path(path).suffix.lower())
+    return ("", f"image '{value}' {problem}") if problem else (relative, None)
+
+
+def picture_file(root: Path, path: str) -> tuple[str, bytes]:
+    """(path relative to the guide, links inside it resolved; the bytes) of a picture of the guide."""
+    inside_guide(root, root / path)
+    if not os.path.lexists(root / path):
+        raise GuideFileError("not found")
+    if Path(path).suffix.lower() not in IMAGE_TYPES:
+        raise GuideFileError("must be a PNG, JPEG, GIF, WebP or SVG file")
     relative = Path(os.path.relpath(os.path.realpath(root / path), os.path.realpath(root))).as_posix()
     if not FILE_NAME_RE.fullmatch(relative):
-        return "", f"image '{value}': a file name of the guide may hold only letters, digits, '-', '_' and '.'"
-    return relative, None
+        raise GuideFileError("must have a file name of letters, digits, '-', '_' and '.'")
+    return relative, read_guide_file(root, root / path)
+
+
+def picture_problem(data: bytes, suffix: str) -> str | None:
+    if not data.startswith(IMAGE_TYPES[suffix]):
+        return f"is not a {suffix[1:].upper()} file"
+    svg = svg_problem(data) if suffix == ".svg" else None
+    return f"is refused: the SVG picture {svg}" if svg else None
 
 
 FILE_NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(?:/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
@@ -520,13 +527,13 @@ class TargetCheck(Treeprocessor):
         self.state, self.root = state, root
 
     def run(self, root):
-        for el in root.iter():
-            if el.tag in ("a", "img"):
-                self.check_references(el)
-            if el.tag == "a" and el.get("href") is not None and not el.get("class"):  # not the builder's own
+        for el in root.iter("a"):
+            self.check_references(el)
+            if el.get("href") is not None and not el.get("class"):  # not the builder's own
                 self.check_link(el)
-            elif el.tag == "img":
-                self.check_image(el)
+        for el in root.iter("img"):
+            self.check_references(el)
+            self.check_image(el)
 
     def check_references(self, el):
         """Markdown copies character references (&#1;) into attributes as written: one to a
@@ -578,7 +585,7 @@ CHARACTER_REFERENCE_RE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|(\d{1,10}));")
 def xml_character(reference: re.Match) -> bool:
     """A character reference to a character a text may hold (no control character, no surrogate)."""
     code = int(reference.group(1), 16) if reference.group(1) else int(reference.group(2))
-    return code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not CONTROL_RE.match(chr(code)) and code != 0
+    return code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF and not CONTROL_RE.match(chr(code))
 
 
 VAGUE_LINK_TEXT = {"here", "click here", "this", "link", "this link", "more", "read more", "this page", "page"}
@@ -669,12 +676,15 @@ def parse_refusal(text: str) -> tuple[str, str] | None:
     """(text on the line, message) when `text` would take Markdown too deep or too long to parse."""
     for line in text.split("\n"):
         prefix = NESTING_RE.match(line).group()
+        if len(prefix) <= MAX_NESTING:  # each level takes a character at least
+            continue
         indent = len(prefix) - len(prefix.lstrip(" \t"))
         if len(re.findall(r">|[-*+]|\d+[.)]", prefix)) + indent // 4 > MAX_NESTING:
             return line[:80], f"quotations or lists are nested more than {MAX_NESTING} deep"
-    for block in re.split(r"\n[ \t]*\n", text):
-        if block.count("[") > MAX_BRACKETS:
-            return block.lstrip()[:80], f"a paragraph holds more than {MAX_BRACKETS} '[' brackets"
+    if text.count("[") > MAX_BRACKETS:
+        for block in re.split(r"\n[ \t]*\n", text):
+            if block.count("[") > MAX_BRACKETS:
+                return block.lstrip()[:80], f"a paragraph holds more than {MAX_BRACKETS} '[' brackets"
     return None
 
 

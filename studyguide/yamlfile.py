@@ -171,7 +171,7 @@ def constructed(loader: _LineLoader, text: str, path: Path, problems: Problems):
     node = loader.get_single_node()
     if node is None:
         return None
-    shared = shared_node(node)
+    shared = shared_node(node) if "&" in text else None  # an alias needs an anchor (&name)
     if shared is not None:
         problems.error(path, _line(loader, shared), "YAML aliases (&name … *name) are not allowed: "
                                                     "write the value out where it is used")
