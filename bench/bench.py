@@ -193,7 +193,8 @@ def ratios(r: dict) -> dict[str, float]:
     return {"overhead": t["ours_pdf"] / t["wp_ours"],
             "per_page": (t["wp_ours"] / r["pages"]) / (t["wp_pandoc"] / r["pandoc_pages"]),
             "per_page_net": ((t["wp_ours"] - startup) / r["pages"]) / ((t["wp_pandoc"] - startup) / r["pandoc_pages"]),
-            "epub": t["ours_epub"] / t["pandoc_epub"]}
+            "epub": t["ours_epub"] / t["pandoc_epub"],
+            "memory": r["ours_pdf"].mb / r["wp_ours"].mb}
 
 
 def report(sizes: list[dict], make: dict | None) -> str:
@@ -208,25 +209,25 @@ def report(sizes: list[dict], make: dict | None) -> str:
                      f"| {q['per_page']:.2f} | {q['epub']:.2f} |")
     lines.append("")
     targets = [("overhead", "Overhead (ours PDF / WeasyPrint alone)", 1.10),
-               ("per_page", "Layout cost per page against pandoc's HTML", 1.2),
-               ("epub", "EPUB against pandoc", 0.8)]
+               ("memory", "Peak memory (ours PDF / WeasyPrint alone)", 1.05),
+               ("epub", "EPUB against pandoc --citeproc", 0.8)]
     for key, label, bound in targets:
         values = [ratios(r)[key] for r in sizes]
         lines.append(f"- {label} (target ≤ {bound}): "
                      + ", ".join(f"{r['scale']}x {v:.2f}" for r, v in zip(sizes, values))
                      + f" — {verdict(all(v <= bound for v in values))}")
-        if key == "per_page":
-            lines.append("  - the same with WeasyPrint's start-up left out of both (for information; start-up "
-                         + ", ".join(f"{r['wp_startup'].wall:.2f} s" for r in sizes) + "): "
-                         + ", ".join(f"{r['scale']}x {ratios(r)['per_page_net']:.2f}" for r in sizes))
+    # retired as a target (it compared a study guide's pages with plain running text); kept for information
+    lines.append("- Layout cost per page against pandoc's HTML (for information): "
+                 + ", ".join(f"{r['scale']}x {ratios(r)['per_page']:.2f}" for r in sizes)
+                 + "; with WeasyPrint's start-up (" + ", ".join(f"{r['wp_startup'].wall:.2f} s" for r in sizes)
+                 + ") left out of both: " + ", ".join(f"{r['scale']}x {ratios(r)['per_page_net']:.2f}" for r in sizes))
     base = sizes[0]
     for r in sizes[1:]:
         factor = r["scale"] / base["scale"]
         growth = r["ours_pdf"].wall / base["ours_pdf"].wall
         lines.append(f"- Growth {base['scale']}x → {r['scale']}x: {growth:.1f}x the time for {factor:.0f}x the content "
                      f"(target ≤ {1.0625 * factor:.1f}x) — {verdict(growth <= 1.0625 * factor)}; "
-                     f"peak memory {r['ours_pdf'].mb:.0f} MB"
-                     + (f" (target ≤ 600 MB) — {verdict(r['ours_pdf'].mb <= 600)}" if r["scale"] == 16 else ""))
+                     f"peak memory {r['ours_pdf'].mb:.0f} MB")
     if make:
         ratio = make["classroom"] / make["pdf_alone"]
         lines.append(f"- Classroom set: make -j2 all {make['classroom']:.1f} s against make pdf {make['pdf_alone']:.1f} s: "
