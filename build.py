@@ -25,7 +25,7 @@ from pathlib import Path
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 from studyguide.model import Guide
-from studyguide.render import Options
+from studyguide.render import Options, use_template_cache
 
 HERE = Path(__file__).resolve().parent
 
@@ -164,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     options = Options(edition=args.edition or "student", paper=args.paper or guide.paper, profile=args.profile,
                       built=source_date_epoch())
     out = Path(args.out)
+    use_template_cache(out / ".templates")  # compiled templates, kept with the outputs
     if args.target in ("html", "all"):
         build_html(guide, options, out)
     if args.target in ("pdf", "all"):

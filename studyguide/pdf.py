@@ -27,8 +27,14 @@ class WarningCollector(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def sandbox_fetcher(allowed: list[Path]):
-    """A WeasyPrint URL fetcher that loads only files inside `allowed` (and data: URLs)."""
+# The guide's folder as WeasyPrint sees it (its base URL): the same wherever the guide lies, so
+# that the PDF's bytes do not depend on the folder (WeasyPrint names each image by its URL's hash).
+GUIDE_URL = "file:///studyguide-guide/"
+
+
+def sandbox_fetcher(guide_root: Path, allowed: list[Path]):
+    """A WeasyPrint URL fetcher that loads only files inside `allowed` (and data: URLs), with
+    GUIDE_URL standing for `guide_root`."""
     from urllib.parse import unquote, urlparse
 
     from weasyprint.urls import URLFetcher
@@ -41,6 +47,8 @@ def sandbox_fetcher(allowed: list[Path]):
         def fetch(self, url, headers=None):
             if url.startswith("data:"):
                 return super().fetch(url, headers)
+            if url.startswith(GUIDE_URL):
+                url = (guide_root.resolve() / unquote(url[len(GUIDE_URL):])).as_uri()
             parsed = urlparse(url)
             if parsed.scheme != "file":
                 raise ValueError(f"refused (only files inside the guide are used): {url}")
@@ -89,9 +97,9 @@ class Layout:
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:
-            fetcher = sandbox_fetcher([guide.root, PROJECT / "styles", PROJECT / "templates"])
+            fetcher = sandbox_fetcher(guide.root, [guide.root, PROJECT / "styles", PROJECT / "templates"])
             with fewer_collections():
-                self.document = weasyprint.HTML(string=html, base_url=str(guide.root.resolve()) + "/",
+                self.document = weasyprint.HTML(string=html, base_url=GUIDE_URL,
                                                 url_fetcher=fetcher).render(pdf_variant=PDF_VARIANT,
                                                                             font_config=shared_fonts())
         finally:

@@ -66,19 +66,26 @@ def sha256(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_same_input_gives_identical_bytes(tmp_path):
+@pytest.mark.layout
+def test_same_input_gives_identical_bytes_in_any_folder(tmp_path):
+    """Two processes, the guide in two different folders (one with its picture): the same bytes."""
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1700000000"}
     digests = []
-    for run in ("a", "b"):
-        out = tmp_path / run
-        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "all", "--guide", str(FIXTURES / "minimal"),
+    for run in ("a", "b/deeper/and deeper"):
+        guide = tmp_path / run / "guide"
+        shutil.copytree(FIXTURES / "minimal", guide)
+        out = tmp_path / run / "out"
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "all", "--guide", str(guide),
                                  "--out", str(out)], env=env, capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
         digests.append((sha256(out / "rivers.pdf"), sha256(out / "rivers.epub")))
+    images = subprocess.run(["pdfimages", "-list", str(tmp_path / "a" / "out" / "rivers.pdf")], capture_output=True,
+                            text=True).stdout.splitlines()[2:]
+    assert images  # the picture is in the PDF (WeasyPrint names it by its URL)
     assert digests[0] == digests[1]
-    info = subprocess.run(["pdfinfo", str(tmp_path / "a" / "rivers.pdf")], capture_output=True, text=True).stdout
+    info = subprocess.run(["pdfinfo", str(tmp_path / "a" / "out" / "rivers.pdf")], capture_output=True, text=True).stdout
     assert "Nov 14 22:13:20 2023" in info  # the PDF's dates come from SOURCE_DATE_EPOCH
-    with zipfile.ZipFile(tmp_path / "a" / "rivers.epub") as z:
+    with zipfile.ZipFile(tmp_path / "a" / "out" / "rivers.epub") as z:
         assert {i.date_time for i in z.infolist()} == {(2023, 11, 14, 22, 13, 20)}
 
 
