@@ -95,11 +95,11 @@ def test_failed_build_leaves_last_good_outputs_untouched(tmp_path):
     shutil.copytree(FIXTURES / "minimal", guide)
     out = tmp_path / "out"
     assert run_build("all", "--guide", str(guide), "--out", str(out)).returncode == 0
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     (guide / "sources.yaml").write_text("- id: [broken\n")
     result = run_build("all", "--guide", str(guide), "--out", str(out))
     assert result.returncode == 1
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
 
 
 @pytest.mark.layout
