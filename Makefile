@@ -21,10 +21,8 @@ q      = '$(subst ','\'',$(1))'
 G     := $(call esc,$(GUIDE))
 O     := $(call esc,$(OUT))
 
-SLUG := $(shell sed -n 's/^slug:[[:space:]]*["'\'']\{0,1\}\([a-z0-9-]*\).*/\1/p' $(call q,$(GUIDE)/guide.yaml) 2>/dev/null | head -n1)
-ifeq ($(SLUG),)
-SLUG := guide
-endif
+# The guide's slug by the loader's own rule (slug:, else the title), read without the venv.
+SLUG := $(shell python3 studyguide/guideslug.py $(call q,$(GUIDE)/guide.yaml))
 
 # The guide's files, each name's spaces escaped; chapters are the files named NN-slug.md (the
 # loader reports any other file in chapters/ as an error).
@@ -39,9 +37,9 @@ SHARED      := $(call guide_files,grep -vE '$(CHAPTER_RE)')
 STEMS       := $(patsubst chapters/%.md,%,$(shell cd $(call q,$(GUIDE)) 2>/dev/null && ls chapters \
                  | sed 's|^|chapters/|' | LC_ALL=C grep -E '$(CHAPTER_RE)'))
 CHAPTERS    := $(STEMS:%=$(G)/chapters/%.md)
-HANDOUTS    := $(STEMS:%=$(O)/handouts/%.pdf)
-HANDOUT_LOG := $(O)/handouts/.built
-ANSWER_LOG  := $(O)/handouts/teacher/.built
+HANDOUTS    := $(STEMS:%=$(O)/$(SLUG)-handouts/%.pdf)
+HANDOUT_LOG := $(O)/$(SLUG)-handouts/.built
+ANSWER_LOG  := $(O)/$(SLUG)-handouts/teacher/.built
 CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
 PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
@@ -67,7 +65,7 @@ help:
 	@echo "  make epub      build $(OUT)/$(SLUG).epub (after the PDF, whose pages its page list marks)"
 	@echo "  make html      build $(OUT)/$(SLUG).html, the exact document WeasyPrint lays out"
 	@echo "  make teacher   build $(OUT)/$(SLUG)-teacher.pdf and .epub: the guide with answer guidance"
-	@echo "  make handouts  one PDF per lesson in $(OUT)/handouts/, all-handouts.pdf, answer keys in handouts/teacher/"
+	@echo "  make handouts  one PDF per lesson in $(OUT)/$(SLUG)-handouts/, all-handouts.pdf, answer keys in its teacher/"
 	@echo "  make all       pdf, epub, html, teacher edition and handouts"
 	@echo "  make test      run the test suite"
 	@echo "  make check     fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
@@ -149,7 +147,7 @@ test: $(STAMP)
 check: $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(HANDOUT_LOG) | $(STAMP) $(ACE)
 	$(PY) build.py check --guide $(call q,$(GUIDE)) --strict
 	$(PY) tools/check_outputs.py $(call q,$(OUT)/$(SLUG).pdf) $(call q,$(OUT)/$(SLUG).epub) \
-	  $(foreach h,$(STEMS),$(call q,$(OUT)/handouts/$(h).pdf))
+	  $(foreach h,$(STEMS),$(call q,$(OUT)/$(SLUG)-handouts/$(h).pdf))
 	tools/ace_check.sh $(call q,$(OUT)/$(SLUG).epub) $(call q,$(OUT)/ace)
 
 bench: | $(STAMP)

@@ -111,19 +111,19 @@ def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Nam
     for edition in editions:
         edition_options = replace(options, edition=edition)
         for chapter in chosen:
-            target = handout_path(out, chapter, edition_options)
+            target = handout_path(out, guide, chapter, edition_options)
             found = write_handout(guide, chapter, edition_options, target)
             for warning in found:
                 print(f"warning: {warning}", file=sys.stderr)
             record_warnings(target, found)
             warnings += found
-        parts = [handout_path(out, c, edition_options) for c in guide.chapters]
+        parts = [handout_path(out, guide, c, edition_options) for c in guide.chapters]
         if all(p.exists() for p in parts):  # a partial first build has nothing complete to join yet
-            combine(parts, handout_folder(out, edition_options) / COMBINED)
+            combine(parts, handout_folder(out, guide, edition_options) / COMBINED)
     count = f"{len(chosen)} chapter" + ("s" if len(chosen) != 1 else "")
     for edition in editions:
         made = {"student": "handouts", "teacher": "answer keys"}[edition]
-        progress(f"wrote the {made} of {count} to {handout_folder(out, replace(options, edition=edition))}")
+        progress(f"wrote the {made} of {count} to {handout_folder(out, guide, replace(options, edition=edition))}")
     if args.strict and warnings:
         raise ContentError([])
 

@@ -12,13 +12,14 @@ from .render import Options, render_handout
 COMBINED = "all-handouts.pdf"
 
 
-def handout_folder(out: Path, options: Options) -> Path:
-    return out / "handouts" / ("teacher" if options.teacher else "")
+def handout_folder(out: Path, guide: Guide, options: Options) -> Path:
+    """OUT/<slug>-handouts/, answer keys in its teacher/: guides built into one OUT never mix."""
+    return out / f"{guide.slug}-handouts" / ("teacher" if options.teacher else "")
 
 
-def handout_path(out: Path, chapter: Chapter, options: Options) -> Path:
+def handout_path(out: Path, guide: Guide, chapter: Chapter, options: Options) -> Path:
     """Named after the chapter file (01-background.pdf), so Make can map one to the other."""
-    return handout_folder(out, options) / f"{chapter.source_path.stem}.pdf"
+    return handout_folder(out, guide, options) / f"{chapter.source_path.stem}.pdf"
 
 
 def write_handout(guide: Guide, chapter: Chapter, options: Options, target: Path) -> list[str]:

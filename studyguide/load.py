@@ -17,7 +17,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from . import cite
+from . import cite, guideslug, schema
 from .errors import ContentError, Problems
 from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (CITATION_RE, FIGURE_PLACE_RE, FIGURE_REF_RE, TERM_MARK_RE, Converter, DocumentState,
@@ -62,6 +62,7 @@ def load_guide(root: Path) -> Guide:
     if not root.is_dir():
         problems.error(root, None, "guide directory not found")
         problems.raise_if_errors()
+    check_guide_files(root, problems)
     config = load_config(root, problems)
     terms = load_glossary(root, problems)
     sources = load_sources(root, problems)
@@ -82,6 +83,30 @@ def load_guide(root: Path) -> Guide:
     check_anchor_links(guide, converter, numbers, problems)
     problems.raise_if_errors()
     return draw_figures(guide, figures, numbers)
+
+
+GUIDE_FILES = {"guide.yaml", "glossary.yaml", "sources.yaml", "sources.yml", "sources.json", "timeline.yaml",
+               "people.yaml", "figures.yaml"}
+REFERENCE_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".biblatex": "BibLaTeX", ".ris": "RIS",
+                     ".enl": "EndNote", ".xml": "EndNote XML", ".nbib": "PubMed"}
+
+
+def check_guide_files(root: Path, problems: Problems) -> None:
+    """Files in the guide folder meant for the builder under a name it does not read: an error
+    each, never a guide built without them (other files, a README, are the teacher's own)."""
+    for path in sorted(p for p in root.iterdir() if p.is_file() and not p.name.startswith(".")):
+        name, stem, suffix = path.name, path.name.split(".")[0].lower(), path.suffix.lower()
+        if name in GUIDE_FILES:
+            continue
+        if suffix in REFERENCE_FORMATS and stem in ("sources", "references", "bibliography", "library"):
+            problems.error(path, None, f"a {REFERENCE_FORMATS[suffix]} file is not read: export the library as "
+                                       "CSL-JSON and save it as sources.json (Zotero: File > Export Library > "
+                                       "CSL JSON), or as CSL-YAML in sources.yaml")
+        elif stem in {n.split(".")[0] for n in GUIDE_FILES}:
+            wanted = "sources.yaml or sources.json" if stem == "sources" else f"{stem}.yaml"
+            problems.error(path, None, f"'{name}' is not read under this name: rename it to {wanted}")
+        elif suffix in (".md", ".qmd", ".docx") and re.match(r"\d\d", name):
+            problems.error(path, None, f"'{name}' looks like a chapter: chapters go in the chapters/ folder")
 
 
 def chapter_slugs(folder: Path) -> set[str]:
@@ -119,10 +144,17 @@ def load_config(root: Path, problems: Problems) -> dict:
         data = Mapping()  # the defaults, so that the chapters can still be checked
         data.line, data.key_lines, data.text_lines = 1, {}, {}
         return settings(data, path, Problems())
-    return settings(data, path, problems)
+    config = settings(data, path, problems)
+    made = guideslug.slug_of_text(read_text(root, path, Problems()) or "")
+    if made != config["slug"] and not problems.has_error_for(path):
+        problems.error(path, data.line_of("slug") or data.line_of("title"),
+                       f"Make reads this guide's slug as '{made}' from its plain 'slug:' and 'title:' lines, "
+                       f"YAML as '{config['slug']}': give it on a line of its own (slug: {config['slug']})")
+    return config
 
 
 def settings(data: Mapping, path: Path, problems: Problems) -> dict:
+    schema.check_keys(data, schema.GUIDE, path, problems, "guide.yaml")
     config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance")}}
     for key in ("title", "language"):
         if not str(data.get(key) or "").strip():
@@ -139,7 +171,7 @@ def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     config["paper"] = str(data.get("paper") or "a4").lower()
     if config["paper"] not in ("a4", "letter"):
         problems.error(path, data.line_of("paper"), f"paper must be a4 or letter, not '{config['paper']}'")
-    config["slug"] = str(data.get("slug") or slugify(config["title"]))
+    config["slug"] = guideslug.slug(str(data.get("slug") or ""), config["title"])
     if not SLUG.fullmatch(config["slug"]):
         problems.error(path, data.line_of("slug"), f"slug '{config['slug']}' may hold only a-z, 0-9 and '-'")
     config["description"] = str(data.get("description") or "").strip()
@@ -174,6 +206,7 @@ def load_handout_settings(data, path: Path, line: int, problems: Problems) -> Ha
     if not isinstance(data, Mapping):
         problems.error(path, line, "handouts must be a mapping (page_budget: 2, answer_lines: 4)")
         return HandoutSettings()
+    schema.check_keys(data, schema.HANDOUTS, path, problems, "handouts")
     values = {}
     for key in ("page_budget", "answer_lines"):
         if key in data:
@@ -201,6 +234,7 @@ def load_glossary(root: Path, problems: Problems) -> list[dict]:
         if not isinstance(entry, Mapping):
             problems.error(path, line, "each glossary entry must be a mapping with term and definition")
             continue
+        schema.check_keys(entry, schema.TERM, path, problems, "term")
         term = str(entry.get("term") or "").strip()
         definition = str(entry.get("definition") or "").strip()
         if not term:
@@ -293,6 +327,7 @@ def check_source(entry, path: Path, line: int, sources: dict, problems: Problems
     if entry.get("issued") is not None and not date_exists(cite.date_parts(entry.get("issued"))):
         problems.error(path, entry.line_of("issued"),
                        f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
+    schema.check_csl_keys(entry, path, problems)
     record = dict(entry)
     record["_line"], record["_path"] = line, path
     sources[key] = record
@@ -317,12 +352,13 @@ def load_chapters(root: Path, problems: Problems) -> list[RawChapter]:
     except GuideFileError as error:
         problems.error(folder, None, f"the chapters folder {error}")
         return []
-    files = sorted(folder.glob("*.md"))
+    # every file, and any folder named like a chapter (refused when read): a folder of pictures may stay
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and (not p.is_dir() or p.suffix == ".md"))
     chapters, seen = [], {}
     for path in files:
         match = CHAPTER_NAME.fullmatch(path.name)
         if not match:
-            problems.error(path, None, "chapter file names look like 01-background.md (number, dash, slug)")
+            problems.error(path, None, not_a_chapter_name(path.name))
             continue
         number, slug = int(match.group(1)), match.group(2)
         if slug in seen:
@@ -336,6 +372,24 @@ def load_chapters(root: Path, problems: Problems) -> list[RawChapter]:
         problems.error(folder, None, "the guide has no chapters (add chapters/01-name.md)")
     chapters.sort(key=lambda c: c.number)
     return [replace(c, number=i) for i, c in enumerate(chapters, 1)]
+
+
+def not_a_chapter_name(name: str) -> str:
+    """What to do with a file in chapters/ that is not named NN-slug.md: every file there is a chapter."""
+    stem, _, suffix = name.partition(".")
+    wanted = (f"{stem[:2]}-{slugify(stem[2:])}" if re.match(r"\d\d", stem) else f"01-{slugify(stem)}") + ".md"
+    lower = name.lower()
+    if lower.endswith((".docx", ".doc", ".odt", ".rtf", ".pages")):
+        return (f"'{name}' is a word-processor file, which the builder cannot read: save it as Markdown, e.g. "
+                f"pandoc 'chapters/{name}' -t markdown -o chapters/{wanted}, then add the front matter")
+    if lower.endswith((".md.txt", ".markdown.txt")):
+        return f"'{name}' has a second extension (.txt, added by the editor): rename it to {wanted}"
+    if lower.endswith((".qmd", ".rmd", ".markdown", ".mdown")):
+        return f"'{name}' is Markdown under another extension: rename it to {wanted} (front matter as in docs/content-format.md)"
+    if lower.endswith(".md"):
+        return (f"'{name}': chapter file names are a number, a dash and a lower-case slug, ending in .md "
+                f"(rename it to {wanted})")
+    return f"'{name}' is not a chapter: chapters/ holds only chapter files named like 01-background.md"
 
 
 def read_chapter(root: Path, path: Path, number: int, slug: str, problems: Problems) -> RawChapter | None:
@@ -357,6 +411,7 @@ def read_chapter(root: Path, path: Path, number: int, slug: str, problems: Probl
     if not isinstance(meta, Mapping):
         problems.error(path, 2, "front matter must be a mapping (title: …)")
         return None
+    schema.check_keys(meta, schema.CHAPTER, path, problems, "chapter")
     if not str(meta.get("title") or "").strip():
         problems.error(path, meta.line or 2, "chapter has no title in its front matter")
     body = "\n".join(lines[end + 1:])
@@ -377,6 +432,10 @@ def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems)
         if not isinstance(q, Mapping) or not str(q.get("ask") or "").strip():
             problems.error(path, line, "each question needs 'ask' (the question text)")
             continue
+        schema.check_keys(q, schema.QUESTION, path, problems, "question")
+        if not str(q.get("answer") or "").strip():
+            problems.warn(path, line, "question without 'answer': the teacher edition and answer key have no "
+                                      "guidance for it")
         level = str(q.get("level") or "analysis")
         if level not in LEVELS:
             problems.error(path, q.line_of("level"), f"question level '{level}' is not one of {', '.join(LEVELS)}")
@@ -527,6 +586,7 @@ def check_chapter_ref(entry: Mapping, path: Path, slugs: set, problems: Problems
 def load_timeline(root: Path, slugs: set, problems: Problems) -> list[dict]:
     path, events = root / "timeline.yaml", []
     for entry, line in load_list(root, path, problems, "events (- date: 1958, event: …)"):
+        schema.check_keys(entry, schema.EVENT, path, problems, "event")
         date = str(entry.get("date") or "")
         if not real_date(date):
             problems.error(path, entry.line_of("date"), f"event date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD "
@@ -558,6 +618,7 @@ def date_exists(parts: list[int]) -> bool:
 def load_people(root: Path, slugs: set, problems: Problems) -> list[dict]:
     path, people = root / "people.yaml", []
     for entry, line in load_list(root, path, problems, "people (- name: …)"):
+        schema.check_keys(entry, schema.PERSON, path, problems, "person")
         if not str(entry.get("name") or "").strip():
             problems.error(path, line, "person without 'name'")
             continue
@@ -723,6 +784,7 @@ def load_figures(root: Path, source_ids: set, problems: Problems) -> list[dict]:
     path = root / "figures.yaml"
     figures, seen = [], {}
     for entry, line in load_list(root, path, problems, "figures (- id: …, kind: bar, …)"):
+        schema.check_keys(entry, schema.FIGURE, path, problems, "figure")
         fid = str(entry.get("id") or "")
         if not SLUG.fullmatch(fid):
             problems.error(path, line, f"figure id '{fid}' must be a slug (a-z, 0-9, '-')")
@@ -811,6 +873,9 @@ def load_figure_data(entry: Mapping, root: Path, path: Path, fid: str, problems:
     if not isinstance(data, Sequence) or not data:
         problems.error(path, line, f"figure '{fid}' needs 'data': a list of {{label, value}} or a CSV file name")
         return []
+    for row in data:
+        if isinstance(row, Mapping):
+            schema.check_keys(row, schema.DATUM, path, problems, "datum")
     return [checked_datum(row if isinstance(row, dict) else {}, path, row_line, fid, problems)
             for row, row_line in zip(data, data.item_lines)]
 

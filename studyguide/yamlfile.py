@@ -4,6 +4,7 @@ given twice) is an error with its line."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
@@ -204,7 +205,18 @@ def read_text(root: Path, path: Path, problems: Problems) -> str | None:
 
 
 def read_yaml(root: Path, path: Path, problems: Problems):
+    """A YAML file, or a JSON file (read by the YAML parser too, which keeps every value's line,
+    once JSON's own parser has said it is JSON: its errors name JSON's rules, not YAML's)."""
     text = read_text(root, path, problems)
     if text is None:
         return None
+    if path.suffix == ".json":
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            problems.error(path, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")
+            return None
+        except RecursionError:
+            problems.error(path, 1, "invalid JSON: lists or objects nested too deeply")
+            return None
     return parse_yaml(text, path, problems)

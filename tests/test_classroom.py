@@ -38,7 +38,8 @@ def classroom(tmp_path_factory, default_guide):
         assert result.returncode == 0, result.stderr
 
     out = built_once(tmp_path_factory, "classroom", build)
-    return default_guide, built_in(ROOT / "content", out, Options(edition="teacher")), out / "handouts"
+    handouts = out / "great-leap-forward-handouts"
+    return default_guide, built_in(ROOT / "content", out, Options(edition="teacher")), handouts
 
 
 def epub_text(path) -> str:

@@ -19,7 +19,7 @@ def handouts(tmp_path_factory):
                                  str(FIXTURES / "minimal"), "--out", str(out)], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr
 
-    return built_once(tmp_path_factory, "minimal-handouts", build) / "handouts"
+    return built_once(tmp_path_factory, "minimal-handouts", build) / "rivers-handouts"
 
 
 def pages(path) -> int:
@@ -88,9 +88,9 @@ def test_one_edition_of_handouts_on_its_own(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     built = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.pdf"))
-    assert built == ["handouts/teacher/01-danube.pdf"]
+    assert built == ["rivers-handouts/teacher/01-danube.pdf"]
     assert "wrote the answer keys of 1 chapter to" in result.stderr
-    assert "TEACHER-ONLY-ANSWER-1" in " ".join(pdf_text(tmp_path / "handouts/teacher/01-danube.pdf").split())
+    assert "TEACHER-ONLY-ANSWER-1" in " ".join(pdf_text(tmp_path / "rivers-handouts/teacher/01-danube.pdf").split())
 
 
 def internal_links(path) -> tuple[list[str], set[str]]:

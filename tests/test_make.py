@@ -69,8 +69,8 @@ def test_editing_one_chapter_rebuilds_only_what_depends_on_it(tmp_path):
     assert first.returncode == 0, first.stderr
     out = tmp_path / "out"
     for name in ("rivers.pdf", "rivers.epub", "rivers.html", "rivers-teacher.pdf", "rivers-teacher.epub",
-                 "handouts/01-danube.pdf", "handouts/02-rhine.pdf", "handouts/all-handouts.pdf",
-                 "handouts/teacher/01-danube.pdf", "handouts/teacher/02-rhine.pdf"):
+                 "rivers-handouts/01-danube.pdf", "rivers-handouts/02-rhine.pdf", "rivers-handouts/all-handouts.pdf",
+                 "rivers-handouts/teacher/01-danube.pdf", "rivers-handouts/teacher/02-rhine.pdf"):
         assert (out / name).exists(), name
     assert make(*args, "-q", "all").returncode == 0  # -q: exit 0 means everything is up to date
 
@@ -91,7 +91,7 @@ def test_paths_with_spaces_build_and_a_chapter_edit_rebuilds_only_its_handouts(t
     args = (f"GUIDE={guide}", f"OUT={out}")
     first = make(*args, "all")
     assert first.returncode == 0, first.stderr
-    assert (out / "rivers.pdf").exists() and (out / "handouts" / "02-rhine.pdf").exists()
+    assert (out / "rivers.pdf").exists() and (out / "rivers-handouts" / "02-rhine.pdf").exists()
     assert make(*args, "-q", "all").returncode == 0
     chapter = guide / "chapters" / "02-rhine.md"
     chapter.write_text(chapter.read_text() + "\nOne more sentence about barges.\n")
