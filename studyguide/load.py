@@ -73,6 +73,7 @@ def load_guide(root: Path) -> Guide:
     people = load_people(root, slugs, problems)
     matcher = build_matcher(terms, root / "glossary.yaml", problems)
     figures = load_figures(root, source_ids, problems)
+    check_events_in_timeline_years(timeline, figures, root, problems)
     excerpts = excerpt_numbers(raw_chapters)
     for chapter in raw_chapters:
         check_chapter_text(chapter, source_ids, matcher, {t["id"] for t in terms}, problems)
@@ -599,6 +600,18 @@ def load_timeline(root: Path, slugs: set, problems: Problems) -> list[dict]:
     return sorted(events, key=lambda e: e["date"])
 
 
+def check_events_in_timeline_years(events: list[dict], figures: list[dict], root: Path, problems: Problems) -> None:
+    """An event the timeline figure would draw (it has a label) outside the figure's years: a warning."""
+    for figure in (f for f in figures if f["kind"] == "timeline" and "from" in f):
+        for event in (e for e in events if e["short"]):
+            year = int(event["date"][:4])
+            if not figure["from"] <= year <= figure["to"]:
+                problems.warn(root / "timeline.yaml", event["line"],
+                              f"event '{event['short']}' ({year}) lies outside the years of timeline figure "
+                              f"'{figure['id']}' ({figure['from']}–{figure['to']}, figures.yaml:{figure['line']}): "
+                              "it is not drawn")
+
+
 def real_date(date: str) -> bool:
     """YYYY, YYYY-MM or YYYY-MM-DD, naming a month and day that exist."""
     return bool(re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date)) and date_exists([int(p) for p in date.split("-")])
@@ -713,11 +726,28 @@ def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
 def make_term(t: dict, converter: Converter, states: dict[str, DocumentState], path: Path) -> Term:
     uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
                  if term_id == t["id"])
-    first_sentence = re.split(r"(?<=[.!?])\s+(?=[A-Z“‘(])", t["definition"].strip(), maxsplit=1)[0]
     return Term(id=t["id"], term=typographic(t["term"]), forms=tuple(t["forms"]),
                 definition=converter.inline(t["definition"], (path, t["definition_line"])),
-                short=converter.inline(first_sentence),
+                short=converter.inline(first_sentence(t["definition"].strip())),
                 pinyin=t["pinyin"], hanzi=t["hanzi"], uses=uses)
+
+
+# Words a full stop ends without ending the sentence ("Franklin D. Roosevelt", "the U.S. Army").
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "gen", "col", "capt", "lt", "gov", "sen", "rep", "prof",
+                 "rev", "mt", "ft", "no", "nos", "vol", "vols", "p", "pp", "c", "ca", "cf", "e.g", "i.e", "vs", "inc",
+                 "co", "ltd", "approx", "jan", "feb", "mar", "apr", "aug", "sept", "sep", "oct", "nov", "dec", "fig"}
+SENTENCE_END = re.compile(r"([.!?])([”’)]*)\s+(?=[A-Z“‘(])")
+
+
+def first_sentence(text: str) -> str:
+    """The text up to the end of its first sentence, for the key-terms box: a full stop after an
+    initial, an abbreviation or a dotted acronym (U.S.) does not end it."""
+    for end in SENTENCE_END.finditer(text):
+        word = text[:end.start()].rsplit(None, 1)[-1].lstrip("(“‘").lower()
+        if end.group(1) == "." and (len(word) == 1 or word in ABBREVIATIONS or re.fullmatch(r"(\w\.)+\w", word)):
+            continue
+        return text[:end.end(2)]
+    return text
 
 
 def link_excerpts(html: Markup, anchors: dict[str, str]) -> Markup:

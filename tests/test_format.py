@@ -139,3 +139,30 @@ def test_two_guides_built_into_one_out_keep_their_handouts_apart(guide, tmp_path
     assert (out / "rivers-handouts" / "all-handouts.pdf").exists()
     assert (out / "streams-handouts" / "all-handouts.pdf").exists()
     assert not (out / "handouts").exists()
+
+
+def test_a_key_terms_sentence_does_not_end_at_an_initial_or_an_abbreviation(guide):
+    (guide / "glossary.yaml").write_text(
+        "- term: Danube\n  definition: Crossed by Franklin D. Roosevelt's U.S. Army c. 1945 near St. Pölten. "
+        "Europe's second-longest river.\n"
+        "- term: tributary\n  forms: [tributaries]\n  definition: A river that flows into a larger river. More.\n"
+        "- term: delta\n  definition: Land at a river's mouth. More.\n", encoding="utf-8")
+    from studyguide.load import load_guide
+    shorts = {t.term: str(t.short) for t in load_guide(guide).glossary}
+    assert shorts["Danube"].endswith("near St. Pölten."), shorts
+    assert shorts["tributary"] == "A river that flows into a larger river."
+
+
+def test_a_timeline_event_outside_the_figure_s_years_is_a_warning(guide):
+    (guide / "figures.yaml").write_text("- id: timeline\n  kind: timeline\n  title: Rivers\n  alt: A timeline.\n"
+                                        "  from: 1990\n  to: 2000\n", encoding="utf-8")
+    (guide / "chapters" / "02-rhine.md").write_text(
+        (guide / "chapters" / "02-rhine.md").read_text(encoding="utf-8") + "\nSee [[fig:timeline]].\n", encoding="utf-8")
+    (guide / "timeline.yaml").write_text("- date: 1995\n  event: Inside.\n  label: Inside\n"
+                                         "- date: 1850-05\n  event: Too early.\n  label: Early\n"
+                                         "- date: 1850\n  event: Not drawn, no label.\n", encoding="utf-8")
+    code, errors = check(guide)
+    assert code == 1, errors
+    assert ("timeline.yaml:5: warning: event 'Early' (1850) lies outside the years of timeline figure 'timeline' "
+            "(1990–2000, figures.yaml:1): it is not drawn") in errors
+    assert errors.count("lies outside") == 1
