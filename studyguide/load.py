@@ -329,7 +329,7 @@ def check_source(entry, path: Path, line: int, sources: dict, problems: Problems
         problems.error(path, entry.line_of("issued"),
                        f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
     schema.check_csl_keys(entry, path, problems)
-    record = dict(entry)
+    record = dict(entry, id=key)  # the id as text, whatever YAML made of it (id: 2001)
     record["_line"], record["_path"] = line, path
     sources[key] = record
 
