@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import sys
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -76,9 +77,28 @@ def fewer_collections():
 
 
 @lru_cache(maxsize=1)
+def weasyprint_module():
+    """WeasyPrint, imported once with ctypes looking libraries up in ldconfig's cache alone.
+    WeasyPrint tries several names for each library it opens (weasyprint/text/ffi.py), and for
+    each name that misses, ctypes would also compile a probe with gcc and run ld: 16 compiler
+    runs a build, with their files in the system's temporary folder."""
+    import ctypes.util
+
+    find_library, in_cache = ctypes.util.find_library, getattr(ctypes.util, "_findSoname_ldconfig", None)
+    if in_cache is not None and sys.platform.startswith("linux"):
+        ctypes.util.find_library = in_cache
+    try:
+        import weasyprint
+    finally:
+        ctypes.util.find_library = find_library
+    return weasyprint
+
+
+@lru_cache(maxsize=1)
 def shared_fonts():
     """One font configuration for every layout of the process (the dozen handouts and answer
     keys): without it WeasyPrint loads Fontconfig and opens the fonts afresh for each."""
+    weasyprint_module()
     from weasyprint.text.fonts import FontConfiguration
 
     return FontConfiguration()
@@ -88,7 +108,7 @@ class Layout:
     """One WeasyPrint layout of an HTML document, with the warnings it logged."""
 
     def __init__(self, html: str, guide: Guide):
-        import weasyprint  # imported here: it takes most of a second
+        weasyprint = weasyprint_module()  # imported here: it takes most of a second
 
         collector = WarningCollector()
         if not layout_fixes.apply():

@@ -33,6 +33,7 @@ if [ "${1:-}" = test ]; then
   have_command java || need default-jre-headless # EPUBCheck
   [ -x /usr/bin/chromium ] || need chromium      # Ace by DAISY drives it
   have_command npm || need npm                    # installs Ace by DAISY (brings Node.js)
+  have_command strace || need strace              # the test that traces a build's file opens
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
