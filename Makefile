@@ -27,10 +27,11 @@ SLUG := $(shell python3 studyguide/guideslug.py $(call q,$(GUIDE)/guide.yaml))
 # The guide's files, each name's spaces escaped; chapters are the files named NN-slug.md (the
 # loader reports any other file in chapters/ as an error).
 # (Make's functions split words at every space, escaped or not: lists of escaped names are
-# made in the shell and only ever used as prerequisites.)
+# made in the shell and only ever used as prerequisites. A name holding a character Make reads
+# as syntax (: ; # $ % * ? [ = …) is left out; the loader refuses such a name where it is used.)
 CHAPTER_RE   = ^chapters/[0-9]{2}-[a-z0-9-]+\.md$$
 guide_files  = $(shell cd $(call q,$(GUIDE)) 2>/dev/null && find . -type f ! -name '.*' | sed 's|^\./||' \
-                 | LC_ALL=C $(1) | LC_ALL=C sort | P=$(call q,$(GUIDE)) awk '{print ENVIRON["P"] "/" $$0}' \
+                 | LC_ALL=C grep -E '^[A-Za-z0-9._/ +,@()-]+$$' | LC_ALL=C $(1) | LC_ALL=C sort | P=$(call q,$(GUIDE)) awk '{print ENVIRON["P"] "/" $$0}' \
                  | sed 's/ /\\ /g')
 GUIDE_FILES := $(call guide_files,cat)
 SHARED      := $(call guide_files,grep -vE '$(CHAPTER_RE)')

@@ -87,6 +87,7 @@ def test_paths_with_spaces_build_and_a_chapter_edit_rebuilds_only_its_handouts(t
     guide = tmp_path / "My Documents" / "river guide"
     shutil.copytree(FIXTURES / "minimal", guide)
     (guide / "images" / "a photo.png").write_bytes((guide / "images" / "river.png").read_bytes())
+    (guide / "images" / "odd;name: $(x) #1.png").write_bytes(b"")  # Make's syntax in a name breaks nothing
     out = tmp_path / "My Outputs"
     args = (f"GUIDE={guide}", f"OUT={out}")
     first = make(*args, "all")
