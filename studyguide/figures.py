@@ -277,11 +277,13 @@ def mark_time(mark: Mark) -> float:
 
 
 def mark_date_text(mark: Mark) -> str:
+    """The date as the timeline's table writes it (cite.format_date), the month shortened:
+    'Apr 14, 1935', 'Aug 1958', '1953'."""
     parts = date_parts(mark)
     if len(parts) == 1:
         return str(parts[0])
-    month = f"{MONTHS[parts[1] - 1]} {parts[0]}"
-    return f"{parts[2]} {month}" if len(parts) == 3 else month
+    month = MONTHS[parts[1] - 1]
+    return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
 
 
 def mark_lines(mark: Mark) -> list[str]:

@@ -20,8 +20,8 @@ from markupsafe import Markup, escape
 from . import cite, guideslug, schema
 from .errors import ContentError, Problems
 from .files import GuideFileError, guide_folder, inside_guide
-from .markup import (CITATION_RE, FIGURE_PLACE_RE, FIGURE_REF_RE, TERM_MARK_RE, Converter, DocumentState,
-                     TermMatcher, parse_citation, slugify, typographic, url_problem)
+from .markup import (Converter, DocumentState, TermMatcher, fill_figure_numbers, slugify, typographic,
+                     url_problem)
 from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
                     Source, Term, Use)
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
@@ -76,14 +76,15 @@ def load_guide(root: Path) -> Guide:
     check_events_in_timeline_years(timeline, figures, root, problems)
     excerpts = excerpt_numbers(raw_chapters)
     for chapter in raw_chapters:
-        check_chapter_text(chapter, source_ids, matcher, {t["id"] for t in terms}, problems)
+        check_chapter_text(chapter, problems)
         check_questions(chapter, excerpts, problems)
-    numbers = number_figures(raw_chapters, figures, root / "figures.yaml", problems)
-    guide, converter = assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures,
-                                numbers, problems)
+    guide, converter, states = assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, people,
+                                        matcher, figures, problems)
+    numbers = number_figures(raw_chapters, states, figures, converter, root / "figures.yaml", problems)
     check_anchor_links(guide, converter, numbers, problems)
     problems.raise_if_errors()
-    return draw_figures(guide, figures, numbers)
+    guide = draw_figures(with_figure_numbers(guide, numbers), figures, numbers, states)
+    return replace(guide, warnings=tuple(str(w) for w in problems.warnings))
 
 
 GUIDE_FILES = {"guide.yaml", "glossary.yaml", "sources.yaml", "sources.yml", "sources.json", "timeline.yaml",
@@ -475,22 +476,27 @@ def excerpts_held(held: list[str]) -> str:
 
 
 def body_lines(chapter: RawChapter):
-    """(line number, text) of the body's lines, code spans left out. There are no fenced code
-    blocks: the Markdown the guide is read with has none, a ``` line is text like any other."""
+    """(line number, text) of the body's lines, code spans and fenced code blocks left out."""
+    fence = ""
     for offset, line in enumerate(chapter.body.split("\n")):
-        yield chapter.body_line + offset, CODE_SPAN_RE.sub("", line)
+        opening = FENCE_LINE_RE.match(line)
+        if fence:
+            fence = "" if line.strip() == fence else fence
+        elif opening:
+            fence = opening.group(1)
+        else:
+            yield chapter.body_line + offset, CODE_SPAN_RE.sub("", line)
 
 
 CODE_SPAN_RE = re.compile(r"(?<![\\`])(`+)(?!`).+?(?<!`)\1(?!`)")
+FENCE_LINE_RE = re.compile(r"^(`{3,}|~{3,})")
 
 
-def check_chapter_text(chapter: RawChapter, source_ids: set, matcher: TermMatcher, term_ids: set,
-                       problems: Problems) -> None:
-    """The checks that read the source's lines; links and images are checked on the rendered tree."""
+def check_chapter_text(chapter: RawChapter, problems: Problems) -> None:
+    """The checks that read the source's lines; citations, glossary marks, footnotes, links and
+    images are checked on the rendered tree (markup.Converter)."""
     path, last_level = chapter.path, 1
     for number, line in body_lines(chapter):
-        check_citations(line, path, number, source_ids, problems)
-        check_term_marks(line, path, number, matcher, term_ids, problems)
         if CJK_RE.search(LANG_SPAN_RE.sub("", line)):
             problems.error(path, number, 'Chinese text must be marked with its language: '
                                          '<span lang="zh-Hans">…</span> (or put the term in the glossary)')
@@ -533,27 +539,8 @@ def block_quotations(chapter: RawChapter):
 
 
 def check_excerpt_ends_with_citation(path: Path, line: int, last: str, problems: Problems) -> None:
-    if not re.search(r"\[@[^\[\]]+\]\s*$", last):
+    if not re.search(r"\[[^\[\]]*@[^\[\]]+\]\s*$", last):
         problems.error(path, line, "a block quotation is a source excerpt: end it with a citation, e.g. [@key]")
-
-
-def check_citations(line: str, path: Path, number: int, source_ids: set, problems: Problems) -> None:
-    for match in re.finditer(CITATION_RE, line):
-        items = parse_citation(match.group(1))
-        if len(items) != len(match.group(1).split(";")):
-            problems.error(path, number, f"cannot read citation '{match.group(0)}' "
-                                         "(write [@key], [@key, p. 4] or [@a; @b])")
-        for key, _ in items:
-            if key not in source_ids:
-                problems.error(path, number, f"unknown source '@{key}' (not in the source list)")
-
-
-def check_term_marks(line: str, path: Path, number: int, matcher: TermMatcher, term_ids: set,
-                     problems: Problems) -> None:
-    for match in re.finditer(TERM_MARK_RE, line):
-        target = (match.group(2) or match.group(1)).strip()
-        if not (matcher.term_for(target) or target in term_ids or slugify(target) in term_ids):
-            problems.error(path, number, f"unknown glossary term '{target}' in '{match.group(0)}'")
 
 
 # --- timeline.yaml, people.yaml ---------------------------------------------------------------
@@ -643,13 +630,14 @@ def load_people(root: Path, slugs: set, problems: Problems) -> list[dict]:
 
 # --- assembling the model ---------------------------------------------------------------------
 
-def assemble(root, config, terms, sources, raw_chapters, timeline, people, matcher, figures, numbers,
-             problems) -> tuple[Guide, Converter]:
+def assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, people, matcher, figures,
+             problems) -> tuple[Guide, Converter, dict[str, DocumentState]]:
     """The model, every Markdown field converted (what the trees point at is checked there),
-    figures not yet drawn; and the converter, which holds the links to #anchors."""
+    figures not yet numbered nor drawn; the converter, which holds the links to #anchors and
+    the figure references; and what converting each chapter found."""
     bare_sources = {key: make_source(src) for key, src in sources.items()}
-    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms), numbers, root=root,
-                          problems=problems)
+    converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms),
+                          {f["id"]: f["kind"] for f in figures}, root=root, problems=problems, source_ids=source_ids)
     chapters, states = [], {}
     for raw in raw_chapters:
         chapter, state = convert_chapter(raw, converter)
@@ -682,9 +670,9 @@ def assemble(root, config, terms, sources, raw_chapters, timeline, people, match
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
                             converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
                      for p in people),
-        warnings=tuple(str(w) for w in problems.warnings),
+        warnings=(),
     )
-    return guide, converter
+    return guide, converter, states
 
 
 def check_anchor_links(guide: Guide, converter: Converter, numbers: dict, problems: Problems) -> None:
@@ -698,19 +686,30 @@ def check_anchor_links(guide: Guide, converter: Converter, numbers: dict, proble
                                        "or excerpt of the guide has that id")
 
 
-def draw_figures(guide: Guide, figures: list[dict], numbers: dict) -> Guide:
-    """The guide with its figures drawn: once the content is known to be sound."""
+def draw_figures(guide: Guide, figures: list[dict], numbers: dict, states: dict[str, DocumentState]) -> Guide:
+    """The guide with its figures drawn (once the content is known to be sound) and its pictures."""
     sources = {s.id: s for s in guide.sources}
     chapters = {c.slug: c for c in guide.chapters}
     placed_in = {figure_id: c.slug for c in guide.chapters for figure_id in c.figure_ids}
-    drawn = (make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), sources, guide.timeline, chapters)
-             for f in figures if f["id"] in numbers)
+    drawn = [make_figure(f, numbers[f["id"]], placed_in.get(f["id"], ""), sources, guide.timeline, chapters)
+             for f in figures if f["id"] in numbers]
+    drawn += [make_picture(p, numbers[p["id"]], slug) for slug, st in states.items() for p in st.pictures]
     return replace(guide, figures=tuple(sorted(drawn, key=lambda f: f.number)))
 
 
+def make_picture(p: dict, number: int, chapter: str) -> Figure:
+    """A picture of a chapter as a figure of the guide: its caption (without note calls) for the
+    lists of figures, its whole <figure> for the chapter's handout."""
+    html = fill_figure_numbers(p.get("html", Markup("")), {p["id"]: number})
+    return Figure(id=p["id"], number=number, kind="picture", title=Markup(p.get("caption", "")), alt=p.get("alt", ""),
+                  svg=Markup(""), rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
+
+
 def make_source(src: dict) -> Source:
+    people = src.get("author") or src.get("editor") or []
     return Source(id=src["id"], type=str(src.get("type") or "book"), entry=cite.bibliography_entry(src),
-                  short=cite.short_note(src), sort_key=cite.sort_key(src))
+                  short=cite.short_note(src), sort_key=cite.sort_key(src),
+                  short_title=cite._title(src, short=True), authors=cite.family_names(people) if people else "")
 
 
 def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
@@ -785,7 +784,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
         teacher_notes=converter.fragment(str(meta.get("teacher_notes") or ""), (path, meta.text_line("teacher_notes"))),
         questions=questions, body=body, notes=notes, excerpts=excerpts, term_ids=term_ids,
         words=state.words, images=tuple(dict.fromkeys(state.images)), figure_ids=tuple(state.figures),
-        source_path=raw.path)
+        source_path=raw.path, boxes=tuple(state.boxes))
     return chapter, state
 
 
@@ -939,37 +938,46 @@ def checked_datum(row: dict, path: Path, line: int, fid: str, problems: Problems
     return {"label": label, "value": value, "display": str(row.get("display") or "").strip()}
 
 
-def number_figures(chapters: list[RawChapter], figures: list[dict], path: Path, problems: Problems) -> dict:
-    """Figures are numbered in the order the chapters place them; the timeline figure comes last."""
-    declared = {f["id"]: f for f in figures}
+def number_figures(chapters: list[RawChapter], states: dict[str, DocumentState], figures: list[dict],
+                   converter: Converter, path: Path, problems: Problems) -> dict:
+    """Figures (charts and pictures) are numbered in the order the chapters show them, as their
+    trees hold them; the timeline figure comes last. A reference to no figure is an error."""
     numbers: dict[str, int] = {}
-    placed: dict[str, tuple[Path, int]] = {}
-    references = []  # (path, line, match): checked once every figure has its number
     for chapter in chapters:
-        for number, line in body_lines(chapter):
-            references += [(chapter.path, number, m) for m in re.finditer(FIGURE_REF_RE, line)]
-            match = FIGURE_PLACE_RE.match(line)
-            if match:
-                fid = match.group(1)
-                if fid not in declared or declared[fid]["kind"] == "timeline":
-                    problems.error(chapter.path, number, f"unknown figure '{fid}'" if fid not in declared else
-                                   "the timeline figure is shown in the Timeline section; refer to it with "
-                                   f"[[fig:{fid}]]")
-                elif fid in placed:
-                    problems.error(chapter.path, number, f"figure '{fid}' is already placed at "
-                                                         f"{placed[fid][0].name}:{placed[fid][1]}")
-                else:
-                    placed[fid] = (chapter.path, number)
-                    numbers[fid] = len(numbers) + 1
+        state = states[chapter.slug]
+        for picture in state.pictures:
+            if picture["id"] in numbers or any(f["id"] == picture["id"] for f in figures):
+                problems.error(chapter.path, line_in_body(chapter, picture["written"]),
+                               f"figure id 'fig-{picture['id']}' is already used by another figure")
+        for figure_id in state.figures:
+            numbers.setdefault(figure_id, len(numbers) + 1)
     for f in figures:
         if f["kind"] == "timeline":
             numbers.setdefault(f["id"], len(numbers) + 1)
         elif f["id"] not in numbers:
             problems.warn(path, f["line"], f"figure '{f['id']}' is never placed in a chapter ([[figure:{f['id']}]])")
-    for path, number, match in references:
-        if match.group(1) not in numbers:
-            problems.error(path, number, f"unknown figure '{match.group(1)}' in '{match.group(0)}'")
+    for figure_id, written, ref_path, line in converter.figure_refs:
+        if figure_id not in numbers:
+            problems.error(ref_path, line, f"unknown figure '{figure_id}' in '{written}'")
     return numbers
+
+
+def line_in_body(chapter: RawChapter, needle: str) -> int:
+    at = chapter.body.find(needle)
+    return chapter.body_line + (chapter.body.count("\n", 0, at) if at >= 0 else 0)
+
+
+def with_figure_numbers(value, numbers: dict):
+    """The guide with "Figure N" written in every figure reference and picture caption: each
+    Markdown field of the model, once every chapter has shown its figures."""
+    if isinstance(value, Markup):
+        return fill_figure_numbers(value, numbers)
+    if isinstance(value, tuple):
+        return tuple(with_figure_numbers(item, numbers) for item in value)
+    if hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+        changed = {name: with_figure_numbers(getattr(value, name), numbers) for name in value.__dataclass_fields__}
+        return replace(value, **{k: v for k, v in changed.items() if v is not getattr(value, k)})
+    return value
 
 
 def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple, chapters: dict) -> Figure:

@@ -19,6 +19,7 @@ reports it with file and line when it is given a `Problems` collector.
 """
 from __future__ import annotations
 
+import copy
 import html as html_text
 import os
 import re
@@ -32,40 +33,36 @@ from urllib.parse import unquote
 
 import markdown
 from markdown.blockprocessors import BlockProcessor
+from markdown.extensions.footnotes import NBSP_PLACEHOLDER, FootnoteExtension
 from markdown.extensions import Extension
 from markdown.extensions.sane_lists import SaneListExtension
+from markdown.extensions.def_list import DefListExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.tables import TableExtension
 from markdown.inlinepatterns import InlineProcessor
 from markdown.postprocessors import Postprocessor
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
+from . import dialect
 from .cite import end_sentence
+from .citation import BRACKETED_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed
 from .errors import Problems
 from .files import GuideFileError, inside_guide, read_guide_file
 from .yamlfile import CONTROL_RE
 
-CITATION_RE = r"\[(@[^\[\]]+)\](?!\()"
+CITATION_RE = BRACKETED_RE
 TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
 FIGURE_REF_RE = r"\[\[fig:([\w-]+)\]\]"
+FIGURE_AT_RE = r"(?<![\w.@\\])@fig-([\w-]*\w)"
 FIGURE_PLACE_RE = re.compile(r"^\s*\[\[figure:([\w-]+)\]\]\s*$")
-CITE_ITEM_RE = re.compile(r"^\s*@([\w][\w:.#$%&\-+?<>~/]*)\s*(?:,\s*(.*?))?\s*$")
+NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note"}
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
 
 
 def slugify(text: str) -> str:
     text = text.lower().replace("’", "").replace("'", "")
     return re.sub(r"[^\w]+", "-", text, flags=re.ASCII).strip("-") or "x"
-
-
-def parse_citation(inner: str) -> list[tuple[str, str]]:
-    """'@a, p. 4; @b' -> [('a', 'p. 4'), ('b', '')]; items that don't parse are dropped."""
-    items = []
-    for piece in inner.split(";"):
-        match = CITE_ITEM_RE.match(piece)
-        if match:
-            items.append((match.group(1), (match.group(2) or "").strip()))
-    return items
 
 
 class TermMatcher:
@@ -96,7 +93,7 @@ class DocumentState:
 
     prefix: str  # anchor prefix, e.g. the chapter slug
     chapter_number: int = 0
-    citations: list[list[tuple[str, str]]] = field(default_factory=list)  # [(source id, locator)] per citation
+    citations: list[list[Cite]] = field(default_factory=list)  # the items of each citation
     notes: list[tuple[str, str, Markup, tuple]] = field(default_factory=list)  # (anchor, ref, html, source ids)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
     term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
@@ -106,6 +103,12 @@ class DocumentState:
     figures: list[str] = field(default_factory=list)  # ids of figures placed in the document
     figure_sources: dict = field(default_factory=dict)  # figure id -> source ids it cites
     problems: list[tuple[str, str]] = field(default_factory=list)  # (text on the line, message)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (text on the line, message)
+    placements: list[tuple[str, str]] = field(default_factory=list)  # charts placed: (figure id, text on the line)
+    figure_refs: list[tuple[str, str]] = field(default_factory=list)  # (figure id, text on the line)
+    pictures: list[dict] = field(default_factory=list)  # picture figures: id, caption, alt, image, credit, html
+    boxes: list = field(default_factory=list)  # the boxes (callouts) of the document, for its handout
+    footnote_copies: dict = field(default_factory=dict)  # footnote label -> its text, for a second call
     anchor_links: list[tuple[str, str]] = field(default_factory=list)  # (#anchor linked to, text on the line)
 
     def linked_terms(self) -> set[str]:
@@ -113,18 +116,52 @@ class DocumentState:
 
 
 class CitationProcessor(InlineProcessor):
+    """[@a, p. 4; see @b] -> a note call ``<span data-note="N">``; the citation is kept as data
+    (`citation.Cite`). An unknown source or an item that does not read is a problem of the text."""
+
+    def __init__(self, pattern, md, state: DocumentState, converter: Converter):
+        super().__init__(pattern, md)
+        self.state, self.converter = state, converter
+
+    def handleMatch(self, m, data):
+        items = parse_bracketed(m.group(1))
+        if items is None:
+            self.state.problems.append((m.group(0), f"cannot read citation '{m.group(0)}' "
+                                                    "(write [@key], [@key, p. 4], [see @a; @b] or [-@key])"))
+            return None, None, None
+        unknown = [c.id for c in items if not self.converter.known_source(c.id)]
+        for key in unknown:
+            self.state.problems.append((m.group(0), f"unknown source '@{key}' (not in the source list)"))
+        items = [c for c in items if c.id in self.converter.sources]
+        if unknown or not items:
+            return (etree.Element("span") if unknown else None), m.start(0), m.end(0)
+        return note_call(self.state, items), m.start(0), m.end(0)
+
+
+class NarrativeCitationProcessor(InlineProcessor):
+    """@key says … (or @key [p. 5] says …): the author's name in the text, the rest in a note.
+    A bare @word that names no source stays text (an address, a handle)."""
+
     def __init__(self, pattern, md, state: DocumentState, sources: dict):
         super().__init__(pattern, md)
         self.state, self.sources = state, sources
 
     def handleMatch(self, m, data):
-        items = [(k, loc) for k, loc in parse_citation(m.group(1)) if k in self.sources]
-        if not items:
+        source = self.sources.get(m.group(1))
+        if source is None:
             return None, None, None
-        self.state.citations.append(items)
         el = etree.Element("span")
-        el.set("data-note", str(len(self.state.citations)))  # numbered in document order by NoteOrder
+        el.set("class", "cite-author")
+        el.text = source.authors or source.short_title
+        el.append(note_call(self.state, [narrative(m.group(1), m.group(2))]))
         return el, m.start(0), m.end(0)
+
+
+def note_call(state: DocumentState, items: list) -> etree.Element:
+    state.citations.append(items)
+    el = etree.Element("span")
+    el.set("data-note", str(len(state.citations)))  # numbered in document order by NoteOrder
+    return el
 
 
 class TermMarkProcessor(InlineProcessor):
@@ -138,43 +175,61 @@ class TermMarkProcessor(InlineProcessor):
         if term_id is None:
             term_id = slugify(target) if slugify(target) in self.term_ids else None
         if term_id is None:
+            self.state.problems.append((m.group(0), f"unknown glossary term '{target}' in '{m.group(0)}'"))
             return None, None, None
         return term_link(self.state, term_id, shown), m.start(0), m.end(0)
 
 
 class FigureRefProcessor(InlineProcessor):
-    """[[fig:id]] -> a link reading "Figure N"."""
+    """[[fig:id]] or @fig-id -> a link reading "Figure N"; the number is filled in once every
+    chapter has placed its figures (`fill_figure_numbers`)."""
 
-    def __init__(self, pattern, md, numbers: dict[str, int]):
+    def __init__(self, pattern, md, state: DocumentState):
         super().__init__(pattern, md)
-        self.numbers = numbers
+        self.state = state
 
     def handleMatch(self, m, data):
-        if m.group(1) not in self.numbers:
-            return None, None, None
+        self.state.figure_refs.append((m.group(1), m.group(0)))
         el = etree.Element("a")
         el.set("class", "figref")
         el.set("href", f"#fig-{m.group(1)}")
-        el.text = f"Figure {self.numbers[m.group(1)]}"
+        el.set("data-fignum", m.group(1))
+        el.text = "Figure"
         return el, m.start(0), m.end(0)
 
 
 class FigurePlacement(BlockProcessor):
-    """A paragraph holding only [[figure:id]] -> a placeholder the renderers fill with the figure."""
+    """A paragraph holding only [[figure:id]] -> a placeholder the renderers fill with the chart."""
 
-    def __init__(self, parser, state: DocumentState, numbers: dict[str, int]):
+    def __init__(self, parser, state: DocumentState, declared: dict[str, str]):
         super().__init__(parser)
-        self.state, self.numbers = state, numbers
+        self.state, self.declared = state, declared
 
     def test(self, parent, block):
-        match = FIGURE_PLACE_RE.match(block)
-        return bool(match) and match.group(1) in self.numbers
+        return bool(FIGURE_PLACE_RE.match(block))
 
     def run(self, parent, blocks):
-        figure_id = FIGURE_PLACE_RE.match(blocks.pop(0)).group(1)
+        block = blocks.pop(0)
+        figure_id = FIGURE_PLACE_RE.match(block).group(1)
+        kind = self.declared.get(figure_id)
+        if kind is None or kind == "timeline":
+            self.state.problems.append((block.strip(), f"unknown figure '{figure_id}'" if kind is None else
+                                        "the timeline figure is shown in the Timeline section; refer to it with "
+                                        f"[[fig:{figure_id}]]"))
+            return
         el = etree.SubElement(parent, "div")
         el.set("data-figure", figure_id)
-        self.state.figures.append(figure_id)
+        self.state.placements.append((figure_id, block.strip()))
+
+
+FIGURE_NUMBER_RE = re.compile(r' data-fignum="([\w-]+)"([^>]*)>Figure(\.?)<')
+
+
+def fill_figure_numbers(html: Markup, numbers: dict[str, int]) -> Markup:
+    """The "Figure N" of every figure reference and caption, once the figures are numbered."""
+    if "data-fignum" not in html:
+        return html
+    return Markup(FIGURE_NUMBER_RE.sub(lambda m: f'{m.group(2)}>Figure {numbers.get(m.group(1), "?")}{m.group(3)}<', str(html)))
 
 
 def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
@@ -241,7 +296,7 @@ class GlossaryLinker(Treeprocessor):
         self._walk(root)
 
     def _walk(self, el):
-        if el.tag in SKIP_TAGS or el.get("data-note") is not None:
+        if el.tag in SKIP_TAGS or el.get("data-note") is not None or el.get("class") in NOT_LINKED:
             return
         if el.text:
             el.text = self._link_in(el, 0, el.text)
@@ -257,7 +312,7 @@ class GlossaryLinker(Treeprocessor):
         links, head, pos = [], text, 0
         for match in self.matcher.finditer(text):
             term_id = self.matcher.term_for(match.group(1))
-            if term_id in self.done:
+            if term_id in self.done or in_proper_name(text, match):
                 continue
             self.done.add(term_id)
             before = text[pos:match.start()]
@@ -274,55 +329,228 @@ class GlossaryLinker(Treeprocessor):
         return head
 
 
+NAME_WORD = r"[A-Z][\w'’-]*"
+SENTENCE_START_RE = re.compile(r"(?:^|[.!?:;“‘(—]\s*)" + NAME_WORD + r"\s+$")
+
+
+def in_proper_name(text: str, match: re.Match) -> bool:
+    """A capitalised use inside a longer name ("the Soil Conservation Act", "the Great Plains
+    Shelterbelt") is not linked: a capitalised word right after it, or one before it that does
+    not start the sentence. [[…]] links it where that is meant."""
+    if not match.group(1)[:1].isupper():
+        return False
+    if re.match(r"[ \t\n]+" + NAME_WORD, text[match.end():]):
+        return True
+    before = text[:match.start()]
+    return bool(re.search(NAME_WORD + r"\s+$", before)) and not SENTENCE_START_RE.search(before)
+
+
 NOTE_BLOCKS = {"p", "li", "dd", "dt", "td", "th", "figcaption", "h1", "h2", "h3", "h4", "h5", "h6"}
+NOTES_HOLDER = "sg-notes"  # the element at the end of the tree that carries footnotes' text to `NoteText`
 
 
 class NoteOrder(Treeprocessor):
-    """Makes the notes: one per paragraph, numbered in document order.
+    """Makes the notes, numbered in document order: the citation notes, one per paragraph, and
+    the author's footnotes ([^id] and ^[…]), each its own note.
 
     The citations of one paragraph (list item, table cell) share a single note, placed at the
     paragraph's last citation, as the Chicago Manual allows (17th ed., 14.57) to keep note
-    references few; a source cited twice there is named once, its locators joined.
+    references few; a source cited twice there is named once, its locators joined. A
+    citation inside a footnote is written out in the footnote's text, as in pandoc's notes.
     """
 
-    def __init__(self, md, state: DocumentState, sources: dict):
+    def __init__(self, md, state: DocumentState, sources: dict, inline: bool = False):
         super().__init__(md)
-        self.state, self.sources = state, sources
+        self.state, self.sources, self.inline = state, sources, inline
 
     def run(self, root):
-        prefix = self.state.prefix
         self.state.notes = []
-        for calls in paragraph_calls(root):
-            cited = locators_by_source(
-                item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1])
-            for call, parent in calls[:-1]:
-                remove_keeping_tail(parent, call)
+        if self.inline:
+            return self.write_out(root)
+        footnotes = self.take_footnotes(root)
+        holder = etree.Element("div")
+        holder.set("class", NOTES_HOLDER)
+        for group in note_groups(root):
             number = len(self.state.notes) + 1
-            calls[-1][0].set("data-note", str(number))
-            ref = f"{prefix}-ref-{number}"
-            self.state.notes.append((f"{prefix}-note-{number}", ref, self.note_html(cited), tuple(cited)))
+            ref = f"{self.state.prefix}-ref-{number}"
+            if group[0][0].get("data-note"):
+                html, cited = self.citation_note(group)
+            else:
+                html, cited = Markup(""), self.footnote_note(group[0], footnotes, holder, number)
+            self.state.notes.append((f"{self.state.prefix}-note-{number}", ref, html, tuple(cited)))
             self.state.source_uses.extend((key, ref) for key in cited)
+        for label in footnotes:
+            self.state.warnings.append((f"[^{label}]:", f"footnote [^{label}] is never referenced in the text"))
+        if len(holder):
+            root.append(holder)
 
-    def note_html(self, cited: dict[str, list[str]]) -> Markup:
-        """'Source, pp. 4, 7; Other': each source once, with its locators joined."""
-        pieces = []
-        for key, locators in cited.items():
-            src = self.sources[key]
-            piece = Markup('<a href="#{}">{}</a>').format(src.anchor, src.short)
-            if locators:
-                piece += escape(", " + join_locators(locators))
-            pieces.append(piece)
-        return end_sentence(Markup("; ").join(pieces))
+    def write_out(self, root) -> None:
+        """A short field (an answer, a definition) has no notes: its citations and footnotes are
+        written out in brackets where they are called."""
+        footnotes = self.take_footnotes(root)
+        for group in note_groups(root):
+            el, parent = group[-1]
+            if el.get("data-note"):
+                html = note_html([i for call, _ in group for i in self.state.citations[int(call.get("data-note")) - 1]],
+                                 self.sources, end=False)
+                for call, call_parent in group[:-1]:
+                    remove_keeping_tail(call_parent, call)
+                written = etree.fromstring(f"<span> ({html})</span>")
+                written.set("class", "cite-inline")
+            else:
+                holder = etree.Element("div")
+                self.footnote_note(group[0], footnotes, holder, 0)
+                el = next(c for c in parent if c.get("data-note") == "0")
+                content = holder[0]
+                parts = list(content) if len(content) and all(p.tag == "p" for p in content) else [content]
+                written = etree.Element("span")
+                written.set("class", "note-inline")
+                written.text = " ("
+                for part in parts:
+                    part.tag, part.tail = "span", " " if part is not parts[-1] else None
+                    part.attrib.clear()
+                    written.append(part)
+                etree.SubElement(written, "span").text = ")"
+            written.tail = el.tail
+            parent.insert(list(parent).index(el), written)
+            parent.remove(el)
+
+    def citation_note(self, calls) -> tuple[Markup, list[str]]:
+        items = [item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1]]
+        for call, parent in calls[:-1]:
+            remove_keeping_tail(parent, call)
+        calls[-1][0].set("data-note", str(len(self.state.notes) + 1))
+        return note_html(items, self.sources), list(dict.fromkeys(c.id for c in items))
+
+    def take_footnotes(self, root) -> dict[str, etree.Element]:
+        """The footnotes' texts (Python-Markdown's footnote list, taken out of the tree), their
+        citations written out."""
+        found = {}
+        for div in [el for el in root if el.tag == "div" and el.get("class") == "footnote"]:
+            root.remove(div)
+            for li in div.iter("li"):
+                if (li.get("id") or "").startswith("fn:"):
+                    found[li.get("id")[3:]] = li
+        return found
+
+    def footnote_note(self, call: tuple, footnotes: dict, holder, number: int) -> list[str]:
+        """Put the footnote's call in the text and its content in the holder; the sources it cites."""
+        el, parent = call
+        content = etree.SubElement(holder, "div")
+        content.set("data-sg-note", str(number))
+        if el.tag == "sup":  # [^label]
+            label = el[0].get("href", "#fn:")[4:]
+            source = footnotes.pop(label, None)
+            if source is None:  # a second call of the same footnote: the note again
+                source = copy.deepcopy(self.state.footnote_copies.get(label, etree.Element("p")))
+            else:
+                self.state.footnote_copies[label] = copy.deepcopy(source)
+            for backref in [a for a in source.iter("a") if a.get("class") == "footnote-backref"]:
+                for p in source.iter():
+                    if backref in list(p):
+                        p.remove(backref)
+                        p.text = (p.text or "").replace(NBSP_PLACEHOLDER, "")
+            content.extend(list(source))
+        else:  # ^[inline note]
+            content.text = el.text
+            content.extend(list(el))
+        placeholder = etree.Element("span")
+        placeholder.set("data-note", str(number))
+        placeholder.tail = el.tail
+        parent.insert(list(parent).index(el), placeholder)
+        parent.remove(el)
+        return self.write_out_citations(content)
+
+    def write_out_citations(self, content) -> list[str]:
+        """The citations inside a footnote, written in its text: "… as Mishra argues (Mishra, “Staying Power,” p. 4)"."""
+        cited = []
+        for parent in list(content.iter()):
+            for call in [c for c in parent if c.tag == "span" and c.get("data-note")]:
+                items = self.state.citations[int(call.get("data-note")) - 1]
+                cited += [c.id for c in items]
+                written = etree.fromstring(f"<span>{note_html(items, self.sources, end=False)}</span>")
+                written.set("class", "cite-inline")
+                written.tail = call.tail
+                parent.insert(list(parent).index(call), written)
+                parent.remove(call)
+        return list(dict.fromkeys(cited))
 
 
-def locators_by_source(items) -> dict[str, list[str]]:
-    """[(source, locator)] -> {source: [distinct locators]}, sources in order of first citation."""
-    cited: dict[str, list[str]] = {}
-    for key, locator in items:
-        found = cited.setdefault(key, [])
-        if locator and locator not in found:
-            found.append(locator)
-    return cited
+def note_groups(root) -> list[list[tuple]]:
+    """The note calls (element, parent) in groups that become one note each: the citations of a
+    paragraph, or one footnote; in the order of each group's last call. A footnote's own
+    citations are left to it."""
+    groups: dict[int, list[tuple]] = {}
+    order: list[int] = []
+
+    def walk(el, block):
+        for child in el:
+            key = None
+            if child.tag == "span" and child.get("data-note"):
+                key = id(block)
+            elif footnote_call(child):
+                key = id(child)
+            if key is not None:
+                groups.setdefault(key, []).append((child, el))
+                order.append(key)
+                strip_space_before(el, child)
+                if key == id(child):
+                    continue
+            walk(child, child if child.tag in NOTE_BLOCKS else block)
+
+    walk(root, root)
+    last = {key: index for index, key in enumerate(order)}
+    return [groups[key] for key in sorted(last, key=last.get)]
+
+
+def footnote_call(el) -> bool:
+    if el.tag == "span" and el.get("class") == "inline-note":
+        return True
+    return el.tag == "sup" and len(el) == 1 and el[0].get("class") == "footnote-ref"
+
+
+def strip_space_before(parent, el) -> None:
+    """A note call sits right after the word: "the famine.¹", not "the famine ¹"."""
+    index = list(parent).index(el)
+    if index:
+        before = parent[index - 1]
+        if before.tail:
+            before.tail = before.tail.rstrip(" \t")
+    elif parent.text:
+        parent.text = parent.text.rstrip(" \t")
+
+
+def note_html(items: list, sources: dict, end: bool = True) -> Markup:
+    """'See Source, pp. 4, 7; Other, 12, emphasis added': plain citations of a source are named
+    once with their locators joined; a citation with a prefix, suffix or mode stays its own piece."""
+    pieces: dict[tuple, list] = {}
+    for item in items:
+        key = (item.id, "") if item.mergeable else (item.id, len(pieces))
+        found = pieces.setdefault(key, [item])
+        if item.locator and item.locator not in [c.locator for c in found]:
+            found.append(item)
+    html = Markup("; ").join(note_piece(group, sources[group[0].id]) for group in pieces.values())
+    return end_sentence(capitalised(html)) if end else html
+
+
+def note_piece(group: list, src) -> Markup:
+    first = group[0]
+    name = src.short if first.mode == "normal" else src.short_title
+    piece = Markup('<a href="#{}">{}</a>').format(src.anchor, name)
+    locators = [c.locator for c in group if c.locator]
+    if locators:
+        piece += escape(", " + join_locators(locators))
+    if first.prefix:
+        piece = escape(first.prefix + " ") + piece
+    if first.suffix:
+        piece += escape(first.suffix if first.suffix[0] in ",;:." else " " + first.suffix)
+    return piece
+
+
+def capitalised(html: Markup) -> Markup:
+    """A note begins with a capital: "See Mishra …" for [see @mishra2010]."""
+    text = str(html)
+    return Markup(text[0].upper() + text[1:]) if text and text[0].islower() else html
 
 
 PAGE_LOCATOR = re.compile(r"^pp?\.\s*(\S.*)$")
@@ -336,23 +564,6 @@ def join_locators(locators: list[str]) -> str:
     return ", ".join(locators)
 
 
-def paragraph_calls(root) -> list[list[tuple]]:
-    """The note calls (element, parent) of each paragraph, paragraphs in the order of their last call."""
-    groups: dict[int, list[tuple]] = {}
-    order: list[int] = []
-
-    def walk(el, block):
-        for child in el:
-            if child.tag == "span" and child.get("data-note"):
-                groups.setdefault(id(block), []).append((child, el))
-                order.append(id(block))
-            walk(child, child if child.tag in NOTE_BLOCKS else block)
-
-    walk(root, root)
-    last = {block: index for index, block in enumerate(order)}
-    return [groups[block] for block in sorted(last, key=last.get)]
-
-
 def remove_keeping_tail(parent, el) -> None:
     """Remove an inline element, keeping the text that follows it."""
     index = list(parent).index(el)
@@ -363,6 +574,42 @@ def remove_keeping_tail(parent, el) -> None:
         else:
             parent.text = (parent.text or "") + el.tail
     parent.remove(el)
+
+
+class NoteText(Postprocessor):
+    """Takes the footnotes' finished HTML (raw HTML and escapes restored) from the end of the
+    document into the notes; a note of several paragraphs keeps them apart with line breaks."""
+
+    def __init__(self, md, state: DocumentState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, text):
+        start = text.rfind(f'<div class="{NOTES_HOLDER}">')
+        if start < 0:
+            return text
+        held, text = text[start:], text[:start].rstrip() + "\n"
+        for kind, key, html in HELD_RE.findall(held):
+            if kind == "note" and int(key) <= len(self.state.notes):
+                anchor, ref, _, keys = self.state.notes[int(key) - 1]
+                self.state.notes[int(key) - 1] = (anchor, ref, Markup(note_paragraphs(html)), keys)
+            elif kind == "box":
+                self.state.boxes.append(Markup(html.strip()))
+            elif kind in ("picture", "caption"):
+                picture = next(p for p in self.state.pictures if p["id"] == key)
+                picture["html" if kind == "picture" else "caption"] = Markup(html.strip())
+        return text
+
+
+HELD_RE = re.compile(r'<div data-sg-(note|picture|caption|box)="([\w-]+)">(.*?)</div>'
+                     r'(?=\s*(?:<div data-sg-|</div>\s*$))', re.S)
+
+
+def note_paragraphs(html: str) -> str:
+    html = re.sub(r"(?:&#160;|\xa0)(?=(?:</p>)?\s*$)", "", html.strip())
+    if html.startswith("<p>") and html.endswith("</p>"):
+        html = html[3:-4]
+    return re.sub(r"</p>\s*<p>", "<br />", html).strip()
 
 
 class ExcerptNumberer(Treeprocessor):
@@ -386,10 +633,23 @@ class ExcerptNumberer(Treeprocessor):
                 label.text = f"Excerpt {number}"
                 el.insert(0, label)
                 self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode")))
+            elif el.tag in ("h2", "h3", "h4", "h5", "h6") and el.get("id"):
+                self.given_id(el)
             elif el.tag in ("h2", "h3", "h4") and not el.get("id"):
                 el.set("id", section_id(f"{self.state.prefix}-{slugify(''.join(el.itertext()))}", self.ids))
         self.state.words = sum(len("".join(el.itertext()).split()) for el in root
-                               if el.tag not in ("blockquote", "pre", "h2", "h3", "h4"))
+                               if el.tag not in ("blockquote", "pre", "h2", "h3", "h4")
+                               and el.get("class") != NOTES_HOLDER)
+
+    def given_id(self, heading) -> None:
+        """A heading's {#id}: a name no other heading and none of the builder's ids has."""
+        given = heading.get("id")
+        if not re.fullmatch(r"[A-Za-z][\w.-]*", given) or BUILDER_ID_RE.fullmatch(given) or given in self.ids:
+            self.state.problems.append((f"#{given}", f"heading id '#{given}' is already used or reserved: "
+                                                     "choose another"))
+            heading.set("id", section_id(f"{self.state.prefix}-{slugify(given)}", self.ids))
+        else:
+            self.ids.add(given)
 
 
 # The ids the builder gives (see the templates): a heading never takes one of them, so a
@@ -602,7 +862,7 @@ class RawHtmlSanitizer(Postprocessor):
 
 
 ALLOWED_TAGS = {"span", "em", "strong", "i", "b", "sub", "sup", "abbr", "br", "small", "cite",
-                "q", "mark", "s", "u", "kbd", "code", "p", "div", "ul", "ol", "li", "dl", "dt", "dd"}
+                "q", "mark", "s", "u", "kbd", "code", "pre", "p", "div", "ul", "ol", "li", "dl", "dt", "dd"}
 ALLOWED_ATTRS = {"lang", "class", "title", "dir"}
 DROP_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math"}
 VOID = {"br"}
@@ -653,18 +913,94 @@ class StudyGuideExtension(Extension):
 
     def extendMarkdown(self, md):
         state, c = self.state, self.converter
-        md.parser.blockprocessors.register(FigurePlacement(md.parser, state, c.figure_numbers), "figure", 95)
-        md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, c.figure_numbers), "figure-ref", 177)
-        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, state, c.sources), "citation", 175)
+        md.preprocessors.register(dialect.DirectiveFences(md, state), "directive-fences", 27)
+        md.preprocessors.register(dialect.FenceLines(md), "fence-lines", 19)
+        md.preprocessors.register(dialect.ListIndent(md), "list-indent", 18)
+        md.parser.blockprocessors.register(dialect.FencedDivProcessor(md.parser, state), "fenced-div", 105)
+        md.parser.blockprocessors.register(FigurePlacement(md.parser, state, c.figures), "figure", 95)
+        md.parser.blockprocessors.register(dialect.TableCaptionProcessor(md.parser), "table-caption", 26)
+        md.inlinePatterns.register(dialect.MystRoleProcessor(dialect.MYST_ROLE_RE, md, state), "myst-role", 195)
+        md.inlinePatterns.register(dialect.InlineNoteProcessor(dialect.INLINE_NOTE_RE, md), "inline-note", 185)
+        md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, state), "figure-ref", 177)
         md.inlinePatterns.register(
             TermMarkProcessor(TERM_MARK_RE, md, state, c.matcher, set(c.term_ids)), "term-mark", 176)
+        md.inlinePatterns.register(CitationProcessor(CITATION_RE, md, state, c), "citation", 174)
+        md.inlinePatterns.register(dialect.BracketedSpanProcessor(dialect.SPAN_RE, md, state), "span", 165)
+        md.inlinePatterns.register(FigureRefProcessor(FIGURE_AT_RE, md, state), "figure-at", 173)
+        md.inlinePatterns.register(NarrativeCitationProcessor(NARRATIVE_RE, md, state, c.sources), "narrative", 172)
+        md.inlinePatterns.register(dialect.strike(md), "strike", 65)
+        md.treeprocessors.register(dialect.PictureFigures(md, state), "pictures", 30)
+        md.treeprocessors.register(dialect.PendingTableCaptions(md), "table-captions", 19)
+        md.treeprocessors.register(dialect.CheckedAttrList(md, state), "attr_list", 8)
+        md.treeprocessors.register(dialect.Unsupported(md, state), "unsupported", 7)
         md.treeprocessors.register(Typography(md), "typography", 6)
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, state, c.matcher), "glossary", 5)
-        md.treeprocessors.register(NoteOrder(md, state, c.sources), "note-order", 4.5)
+        md.treeprocessors.register(NoteOrder(md, state, c.sources, inline=not self.autolink), "note-order", 4.5)
+        md.treeprocessors.register(dialect.PictureCaptions(md, state), "picture-captions", 4.3)
         md.treeprocessors.register(TargetCheck(md, state, c.root), "targets", 4.2)  # before excerpts are copied
         md.treeprocessors.register(ExcerptNumberer(md, state, c.ids), "excerpts", 4)
+        md.treeprocessors.register(FigureOrder(md, state), "figure-order", 3.9)
         md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
+        md.postprocessors.register(NoteText(md, state), "note-text", 1)
+
+
+class FigureOrder(Treeprocessor):
+    """The document's figures (charts placed, pictures) in the order they stand; a copy of each
+    picture figure and box for the handout, taken out as HTML with the notes (`NoteText`)."""
+
+    def __init__(self, md, state: DocumentState):
+        super().__init__(md)
+        self.state = state
+
+    def run(self, root):
+        holder = next((el for el in root if el.get("class") == NOTES_HOLDER), None)
+        shown = [el for child in root if child is not holder for el in child.iter()]
+        for number, box in enumerate((el for el in root if "callout" in (el.get("class") or "").split()), 1):
+            holder = self.hold(root, holder, box, "box", str(number))
+        for el in shown:
+            if el.tag == "div" and el.get("data-figure"):
+                self.state.figures.append(el.get("data-figure"))
+            elif el.tag == "figure" and "figure-picture" in (el.get("class") or ""):
+                figure_id = el.get("id")[4:]
+                self.state.figures.append(figure_id)
+                holder = self.hold(root, holder, el, "picture", figure_id)
+                holder.append(caption_only(el, figure_id))
+                picture = next(p for p in self.state.pictures if p["id"] == figure_id)
+                picture["alt"] = el.find("img").get("alt", "")
+
+
+    @staticmethod
+    def hold(root, holder, el, kind: str, key: str):
+        """A copy of `el` in the holder, for `NoteText` to take out as HTML."""
+        if holder is None:
+            holder = etree.SubElement(root, "div")
+            holder.set("class", NOTES_HOLDER)
+        whole = etree.SubElement(holder, "div")
+        whole.set(f"data-sg-{kind}", key)
+        whole.append(copy.deepcopy(el))
+        whole[0].tail = None
+        return holder
+
+
+def caption_only(figure, figure_id: str) -> etree.Element:
+    """The caption's words for a list of figures: no label, note calls or credit."""
+    caption = copy.deepcopy(figure.find("figcaption"))
+    label = caption[0]
+    for el in list(caption):
+        if el is label or el.get("class") == "figure-credit":
+            remove_keeping_tail(caption, el)
+    for parent in list(caption.iter()):
+        for call in [c for c in parent if c.get("data-note")]:
+            remove_keeping_tail(parent, call)
+    caption.tag, caption.attrib = "div", {"data-sg-caption": figure_id}
+    caption.text = (caption.text or "").strip()
+    if len(caption):
+        caption[-1].tail = (caption[-1].tail or "").rstrip().rstrip(".")
+    else:
+        caption.text = caption.text.rstrip(".")
+    caption.tail = None
+    return caption
 
 
 MAX_NESTING = 30  # quotations and lists inside each other: Markdown's parser recurses into each
@@ -705,15 +1041,23 @@ class Converter:
     sources: dict  # id -> model.Source (for short note forms)
     matcher: TermMatcher
     term_ids: frozenset
-    figure_numbers: dict = field(default_factory=dict)  # figure id -> number
+    figures: dict = field(default_factory=dict)  # id -> kind of the figures declared in figures.yaml
     root: Path | None = None  # the guide folder, that images are inside; None: images are not checked
     problems: Problems | None = None
     ids: set = field(default_factory=set)
     anchor_links: list = field(default_factory=list)  # (anchor, path, line)
+    source_ids: frozenset | None = None  # the names that count as known (all, when the source list is broken)
+    placed: dict = field(default_factory=dict)  # figure id -> (path, line) where a chapter places it
+    figure_refs: list = field(default_factory=list)  # (figure id, text, path, line)
+
+    def known_source(self, key: str) -> bool:
+        return key in self.sources or (self.source_ids is not None and key in self.source_ids)
 
     def markdown(self, state: DocumentState, autolink: bool) -> markdown.Markdown:
         extension = StudyGuideExtension(state, self, autolink)
-        return markdown.Markdown(extensions=[TableExtension(), SaneListExtension(), extension], output_format="xhtml")
+        return markdown.Markdown(extensions=[TableExtension(), SaneListExtension(), FootnoteExtension(),
+                                             DefListExtension(), FencedCodeExtension(), extension],
+                                 output_format="xhtml")
 
     def convert(self, text: str, state: DocumentState, where: tuple[Path, int] | None = None) -> Markup:
         """A whole document (a chapter): a fresh Markdown instance, glossary terms linked."""
@@ -745,7 +1089,7 @@ class Converter:
             state.problems.append(refusal)
         else:
             try:
-                html = md.convert(tidy(text))
+                html = md.convert(text)
             except RecursionError:
                 state.problems.append(("", "emphasis, links or markup nested too deeply to read"))
         self.report(state, text, where)
@@ -753,16 +1097,24 @@ class Converter:
 
     def report(self, state: DocumentState, text: str, where: tuple[Path, int] | None) -> None:
         """Hand on what the conversion found, with file and line; the state starts afresh."""
-        found, links = list(state.problems), list(state.anchor_links)
-        state.problems.clear()
-        state.anchor_links.clear()
+        found, warned, links = list(state.problems), list(state.warnings), list(state.anchor_links)
+        placements, refs = list(state.placements), list(state.figure_refs)
+        for kept in (state.problems, state.warnings, state.anchor_links, state.placements, state.figure_refs):
+            kept.clear()
         if where is None or self.problems is None:
             return
         path, first_line = where
         for needle, message in found:
             self.problems.error(path, line_in(text, needle, first_line), message)
+        for needle, message in dict.fromkeys(warned):
+            self.problems.warn(path, line_in(text, needle, first_line), message)
         self.anchor_links.extend((anchor, path, line_in(text, needle, first_line)) for anchor, needle in links)
+        self.figure_refs.extend((fid, needle, path, line_in(text, needle, first_line)) for fid, needle in refs)
+        for figure_id, needle in placements:
+            line = line_in(text, needle, first_line)
+            if figure_id in self.placed:
+                first = self.placed[figure_id]
+                self.problems.error(path, line, f"figure '{figure_id}' is already placed at {first[0].name}:{first[1]}")
+            else:
+                self.placed[figure_id] = (path, line)
 
-
-def tidy(text: str) -> str:
-    return re.sub(r"[ \t]+(?=\[@)", "", text)  # a note call sits right after the word

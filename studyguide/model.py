@@ -6,7 +6,11 @@ renderers fill per medium:
 
 * ``<span data-note="N"></span>`` — citation note N of the chapter
   (a footnote in print, a note reference in the e-book);
+* ``<div data-figure="id"></div>`` — a chart placed in the chapter;
 * links to ``#id`` anchors that the EPUB writer maps to the file holding them.
+
+Footnotes ([^id], ^[…]) are notes like the citation notes, numbered with them. Picture
+figures are in the body as <figure> elements, numbered when the guide is loaded.
 """
 from __future__ import annotations
 
@@ -50,6 +54,8 @@ class Source:
     entry: Markup  # the source-list entry, Chicago style
     short: Markup  # the short form used in notes
     sort_key: str
+    short_title: Markup = Markup("")  # the short form without the author (author named in the text)
+    authors: str = ""  # the authors' family names, for a narrative citation ("Mishra argues …")
     uses: tuple[Use, ...] = ()
 
     @property
@@ -98,6 +104,7 @@ class Chapter:
     images: tuple[str, ...]  # image paths relative to the guide directory
     figure_ids: tuple[str, ...]  # figures placed in the chapter
     source_path: Path
+    boxes: tuple[Markup, ...] = ()  # the chapter's boxes (callouts, summaries), also printed on its handout
 
     @property
     def anchor(self) -> str:
@@ -124,18 +131,24 @@ class Person:
 
 @dataclass(frozen=True)
 class Figure:
-    """A chart or the timeline, drawn by the builder as SVG; numbered through the guide."""
+    """A chart or the timeline, drawn by the builder as SVG, or a picture of a chapter (an image
+    alone in its paragraph); numbered through the guide."""
 
     id: str
     number: int
-    kind: str  # bar | line | proportion | timeline
-    title: str
+    kind: str  # bar | line | proportion | timeline | picture
+    title: str  # the caption (a picture's may hold inline HTML: Markup)
     alt: str
     svg: Markup
     rows: tuple[tuple[str, str], ...]  # the data table: the figure's text alternative
     source: Markup  # short citation(s), linked to the source list; empty for the timeline
     chapter: str  # slug of the chapter that shows it; "" for the timeline (shown in back matter)
     columns: tuple[str, str]  # the data table's headings
+    html: Markup = Markup("")  # a picture: the whole <figure>, notes as placeholders (for its handout)
+
+    @property
+    def picture(self) -> bool:
+        return self.kind == "picture"
 
     @property
     def anchor(self) -> str:

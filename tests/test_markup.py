@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from studyguide.markup import Converter, DocumentState, TermMatcher, join_locators, parse_citation, sanitize_html
+from studyguide.citation import Cite, parse_bracketed
+from studyguide.markup import Converter, DocumentState, TermMatcher, join_locators, sanitize_html
 from studyguide.model import Source
 
 FORMS = {
@@ -105,7 +106,7 @@ def test_page_locators_of_one_source_are_joined():
 
 
 def test_parse_citation():
-    assert parse_citation("@a, p. 4; @b") == [("a", "p. 4"), ("b", "")]
+    assert parse_bracketed("@a, p. 4; @b") == [Cite("a", "p. 4", "page"), Cite("b")]
 
 
 def test_blockquotes_become_numbered_excerpts():
