@@ -1,0 +1,551 @@
+"""Citations and bibliographies through pandoc's citeproc (the CSL reference implementation).
+
+Two stages:
+
+* `read_library` / `library_from_entries`: a reference library as reference managers write
+  it (CSL-JSON, CSL-YAML, BibTeX/BibLaTeX, RIS) -> CSL-JSON dicts, with their markup as
+  CSL-JSON writes it (`<i>`, `<b>`, `<span class="nocase">` …). Problems name file and line.
+* `format_citations`: every citation cluster of a build, in reading order, formatted in one
+  pandoc run per (items, clusters, style, language, nocite); the result is kept, so outputs
+  built in one process share it.
+
+pandoc runs offline, reads everything from standard input and writes nothing: no temporary
+file (see tests/test_sandbox_trace.py). docs/citations.md explains the choice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from .errors import Problems
+from .yamlfile import read_text, read_yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+STYLES = PROJECT / "styles" / "csl"
+LUA_FILTER = Path(__file__).resolve().with_suffix(".lua")
+BUNDLED = {"chicago-notes-bibliography": "chicago-notes-bibliography.csl", "apa": "apa.csl",
+           "mla": "modern-language-association.csl",
+           "modern-language-association": "modern-language-association.csl"}
+CSL_NS = "{http://purl.org/net/xbiblio/csl}"
+# the heading a style's bibliography goes under, by its citation format (English)
+HEADINGS = {"note": "Bibliography", "author-date": "References", "author": "Works Cited",
+            "numeric": "References", "label": "References"}
+PANDOC_API = [1, 23, 1]
+TIMEOUT = 120  # seconds; a 700-item library takes about 1.3 s
+
+# CSL 1.0.2, appendix III
+ITEM_TYPES = frozenset("""article article-journal article-magazine article-newspaper bill book broadcast
+chapter classic collection dataset document entry entry-dictionary entry-encyclopedia event figure graphic
+hearing interview legal_case legislation manuscript map motion_picture musical_score pamphlet
+paper-conference patent performance periodical personal_communication post post-weblog regulation report
+review review-book software song speech standard thesis treaty webpage""".split())
+DATE_FIELDS = ("accessed", "available-date", "event-date", "issued", "original-date", "submitted")
+# CSL 1.0.2 locator labels -> the English term pandoc's locator parser recognises
+LOCATOR_TERMS = {"act": "act", "appendix": "appendix", "article-locator": "article", "book": "book",
+                 "canon": "canon", "chapter": "chapter", "column": "column", "elocation": "location",
+                 "equation": "equation", "figure": "figure", "folio": "folio", "issue": "issue",
+                 "line": "line", "note": "note", "opus": "opus", "page": "page", "paragraph": "paragraph",
+                 "part": "part", "rule": "rule", "scene": "scene", "section": "section",
+                 "sub-verbo": "sub verbo", "supplement": "supplement", "table": "table",
+                 "timestamp": "timestamp", "title-locator": "title", "verse": "verse",
+                 "version": "version", "volume": "volume"}
+MODES = {"normal": "NormalCitation", "suppress-author": "SuppressAuthor", "author-in-text": "AuthorInText"}
+SCHEME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+LANG_RE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+BIB_KEY_RE = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]+)[ \t]*,", re.M)
+RIS_ID_RE = re.compile(r"^ID  - (.+?)\s*$", re.M)
+PANDOC_LINE_RE = re.compile(r"line (\d+)")
+
+
+class CiteprocError(Exception):
+    """pandoc failed, or was given what it cannot format (a missing style, an unknown id)."""
+
+
+# --- running pandoc -------------------------------------------------------------------------
+
+@functools.cache
+def pandoc_path() -> str:
+    import pypandoc  # the pypandoc-binary wheel carries pandoc itself
+    return pypandoc.get_pandoc_path()
+
+
+def run_pandoc(args: list[str], text: str) -> tuple[str, list[str]]:
+    """pandoc's output and its warnings; CiteprocError if it fails. The data directory is the
+    bundled styles' folder, so nothing of the user's (~/.local/share/pandoc) changes a build."""
+    command = [pandoc_path(), f"--data-dir={STYLES}", *args]
+    try:
+        done = subprocess.run(command, input=text, capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired as exc:
+        raise CiteprocError(f"pandoc took longer than {TIMEOUT} s") from exc
+    if done.returncode != 0:
+        raise CiteprocError(done.stderr.strip() or f"pandoc exited with status {done.returncode}")
+    return done.stdout, warnings_of(done.stderr)
+
+
+def warnings_of(stderr: str) -> list[str]:
+    """pandoc's '[WARNING] …' messages, each with its continuation lines."""
+    found: list[str] = []
+    for line in stderr.splitlines():
+        if line.startswith("[WARNING]"):
+            found.append(line.removeprefix("[WARNING]").strip())
+        elif found and line.startswith(" "):
+            found[-1] += " " + line.strip()
+    return found
+
+
+# --- reading libraries ---------------------------------------------------------------------
+
+PANDOC_READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris"}
+
+
+def read_library(root: Path, path: Path, problems: Problems) -> list[dict]:
+    """The items of a library file inside `root`, by its suffix: .json (CSL-JSON), .yaml/.yml
+    (CSL-YAML), .bib (BibLaTeX), .bibtex (BibTeX), .ris. Problems are recorded, not raised;
+    the items that could be read are returned."""
+    if path.suffix in (".json", ".yaml", ".yml"):
+        data = read_yaml(root, path, problems)
+        return [] if data is None else library_from_entries(data, path, problems,
+                                                            "html" if path.suffix == ".json" else "markdown")
+    if path.suffix in PANDOC_READERS:
+        text = read_text(root, path, problems)
+        return [] if text is None else library_from_text(text, PANDOC_READERS[path.suffix], path, problems)
+    problems.error(path, None, "a library is a .json, .yaml, .yml, .bib, .bibtex or .ris file")
+    return []
+
+
+def library_from_text(text: str, reader: str, path: Path, problems: Problems) -> list[dict]:
+    """A BibTeX, BibLaTeX or RIS file converted by pandoc, its keys checked first."""
+    places = bib_keys(text) if reader != "ris" else [(m.group(1), line_at(text, m.start()))
+                                                     for m in RIS_ID_RE.finditer(text)]
+    report_duplicates(places, path, problems)
+    try:
+        output, warnings = run_pandoc(["-f", reader, "-t", "csljson"], text)
+    except CiteprocError as exc:
+        problems.error(path, pandoc_line(str(exc)), f"cannot read this {reader} file: {exc}")
+        return []
+    for warning in warnings:
+        problems.warn(path, pandoc_line(warning), warning)
+    lines = dict(places)
+    items = json.loads(output)
+    for item in items:
+        check_item(item, path, lines.get(item.get("id")), problems)
+    return unique(items)
+
+
+def bib_keys(text: str) -> list[tuple[str, int]]:
+    """(key, line) of each entry; @string, @preamble and @comment are not entries."""
+    return [(m.group(2), line_at(text, m.start(1))) for m in BIB_KEY_RE.finditer(text)
+            if m.group(1).lower() not in ("string", "preamble", "comment")]
+
+
+def line_at(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def pandoc_line(message: str) -> int | None:
+    match = PANDOC_LINE_RE.search(message)
+    return int(match.group(1)) if match else None
+
+
+def report_duplicates(places: list[tuple[str, int | None]], path: Path, problems: Problems) -> None:
+    first: dict[str, int | None] = {}
+    for key, line in places:
+        if key in first:
+            problems.error(path, line, f"source id '{key}' is given twice: here and at {where(path, first[key])}")
+        else:
+            first[key] = line
+
+
+def where(path: Path, line: int | None) -> str:
+    return f"{path}:{line}" if line else str(path)
+
+
+def unique(items: list[dict]) -> list[dict]:
+    """The first item of each id (a duplicate is already an error)."""
+    seen: dict[str, dict] = {}
+    for item in items:
+        seen.setdefault(item.get("id"), item)
+    return list(seen.values())
+
+
+def library_from_entries(data, path: Path, problems: Problems, markup: str = "markdown") -> list[dict]:
+    """Items already parsed by `yamlfile` (a list, or a mapping with `references:`), whose
+    mappings know their lines. `markup` is how their text is marked up: "markdown" (CSL-YAML,
+    pandoc's reading: *italics*, **bold**, ~sub~, ^sup^, [text]{.nocase}) or "html" (CSL-JSON:
+    <i>, <b>, <sub>, <sup>, <span class="nocase">). pandoc reads both; CSL-JSON comes back."""
+    entries = data.get("references") if isinstance(data, dict) and "references" in data else data
+    if not isinstance(entries, list):
+        problems.error(path, getattr(data, "line", None), "a library is a list of sources "
+                                                          "(or a mapping with the list under 'references:')")
+        return []
+    kept = [entry for entry in entries if entry_is_usable(entry, path, problems)]
+    report_duplicates([(str(entry["id"]), line_of(entry, "id")) for entry in kept], path, problems)
+    read = convert_entries([plain(entry) for entry in kept], markup, path, problems)
+    items = []
+    for entry in kept:
+        item = read.get(str(entry["id"]))
+        if item is None:
+            problems.error(path, getattr(entry, "line", None), f"pandoc could not read source '{entry['id']}'")
+        elif item not in items:
+            check_item(item, path, getattr(entry, "line", None), problems, entry)
+            items.append(item)
+    return items
+
+
+def entry_is_usable(entry, path: Path, problems: Problems) -> bool:
+    if not isinstance(entry, dict):
+        problems.error(path, getattr(entry, "line", None), "each source is a mapping of CSL fields (id, type, title …)")
+        return False
+    if entry.get("id") in (None, ""):
+        problems.error(path, getattr(entry, "line", None), "this source has no 'id'")
+        return False
+    return True
+
+
+def line_of(entry, key: str) -> int | None:
+    return entry.line_of(key) if hasattr(entry, "line_of") else getattr(entry, "line", None)
+
+
+def plain(value):
+    """JSON-ready: YAML's dates as ISO text (pandoc reads them as EDTF), numbers as ids in text."""
+    if isinstance(value, dict):
+        return {str(k): (str(v) if k == "id" else plain(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()[:10]
+    return value
+
+
+def convert_entries(entries: list[dict], markup: str, path: Path, problems: Problems) -> dict[str, dict]:
+    """The entries through pandoc's reader, in one run, by id: Markdown in CSL-YAML becomes
+    CSL-JSON markup, every date form becomes date-parts."""
+    if not entries:
+        return {}
+    if markup == "html":
+        reader, text = "csljson", json.dumps(entries, ensure_ascii=False)
+    else:  # JSON is YAML: the list goes into a metadata block of an empty Markdown document
+        reader, text = "markdown", "---\nreferences: " + json.dumps(entries, ensure_ascii=False) + "\n---\n"
+    try:
+        output, warnings = run_pandoc(["-f", reader, "-t", "csljson"], text)
+    except CiteprocError as exc:
+        problems.error(path, None, f"pandoc cannot read these sources: {exc}")
+        return {}
+    for warning in warnings:
+        problems.warn(path, None, warning)
+    return {item["id"]: item for item in json.loads(output)}
+
+
+def check_item(item: dict, path: Path, line: int | None, problems: Problems, entry=None) -> None:
+    """Type and dates checked (on pandoc's reading, so every form it reads is accepted); a URL
+    without a scheme gets https://. `entry`, the item as written, gives each field's line."""
+    def at(key: str) -> int | None:
+        return line_of(entry, key) if entry is not None else line
+    kind = item.get("type")
+    if kind not in ITEM_TYPES:
+        problems.error(path, at("type"), f"source '{item.get('id')}': type '{kind}' is not a CSL 1.0.2 "
+                                         "item type (book, chapter, article-journal, webpage …)")
+    for key in DATE_FIELDS:
+        if key in item and not date_is_readable(item[key]):
+            problems.error(path, at(key), f"source '{item.get('id')}': {key} is not a date pandoc can read "
+                                          "(2012, 2012-11-03, 1938/1961, {date-parts: [[2012, 11, 3]]})")
+    if isinstance(item.get("URL"), str) and item["URL"] and not SCHEME_RE.match(item["URL"]):
+        item["URL"] = "https://" + item["URL"]
+
+
+def date_is_readable(date) -> bool:
+    """A date pandoc understood: parts that exist (a month 13–16 is a season), or a literal."""
+    if not isinstance(date, dict):
+        return False
+    if date.get("literal"):
+        return True
+    parts = date.get("date-parts") or []
+    return bool(parts) and all(part_is_valid(p) for p in parts)
+
+
+def part_is_valid(part: list) -> bool:
+    if not part or not all(isinstance(n, int) for n in part):
+        return False
+    month, day = (part + [1, 1])[1:3]
+    return 1 <= month <= 16 and 1 <= day <= 31 and (len(part) < 3 or month <= 12)
+
+
+# --- styles --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Style:
+    path: Path
+    citation_format: str  # note | author-date | author | numeric | label
+
+    @property
+    def is_note_style(self) -> bool:
+        return self.citation_format == "note"
+
+    @property
+    def heading(self) -> str:
+        return HEADINGS.get(self.citation_format, "References")
+
+
+def resolve_style(style: str | Path, guide_root: Path | None = None) -> Style:
+    """A bundled style by name, or a .csl file inside the guide."""
+    if str(style) in BUNDLED:
+        return read_style(STYLES / BUNDLED[str(style)])
+    if guide_root is None:
+        raise CiteprocError(f"unknown style '{style}': use one of {', '.join(sorted(BUNDLED))} or a .csl file of the guide")
+    root = guide_root.resolve()
+    path = (root / style).resolve()
+    if not path.is_relative_to(root):
+        raise CiteprocError(f"style '{style}' is outside the guide folder")
+    if path.suffix != ".csl" or not path.is_file():
+        raise CiteprocError(f"style '{style}' is not a .csl file of the guide")
+    return read_style(path)
+
+
+@functools.cache
+def read_style(path: Path) -> Style:
+    try:
+        info = ET.parse(path).getroot().find(f"{CSL_NS}info")
+    except ET.ParseError as exc:
+        raise CiteprocError(f"{path}:{exc.position[0]}: not a CSL style: {exc}") from exc
+    if info is None:
+        raise CiteprocError(f"{path}: not a CSL style (no <info>)")
+    if any(link.get("rel") == "independent-parent" for link in info.iter(f"{CSL_NS}link")):
+        raise CiteprocError(f"{path}: a dependent style; give its parent style's file instead")
+    formats = [c.get("citation-format") for c in info.iter(f"{CSL_NS}category") if c.get("citation-format")]
+    return Style(path, formats[0] if formats else "author-date")
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CitationItem:
+    id: str
+    locator: str = ""  # the value alone: "4", "33, 35–37", "iv"
+    label: str = "page"  # CSL's name for the locator's kind: page, chapter, section …
+    prefix: str = ""  # plain text
+    suffix: str = ""  # plain text, written as it follows the locator (", and elsewhere")
+    mode: str = "normal"  # normal | suppress-author | author-in-text
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """One citation (one note in a note style). `in_note`: the number of the author's own
+    footnote the citation is written in; clusters sharing it are formatted inside that note."""
+    items: tuple[CitationItem, ...]
+    in_note: int | None = None
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: Markup  # what stands in the running text: "(Smith 2001, 4)", "Smith", or "" for a note
+    note: Markup | None  # the note pandoc made of it (note styles), or None
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    html: Markup
+
+
+@dataclass(frozen=True)
+class Formatted:
+    clusters: tuple[Rendered, ...]  # in the order given
+    bibliography: tuple[Entry, ...]  # in the style's order; cited items and nocite only
+    heading: str  # Bibliography | References | Works Cited
+    is_note_style: bool
+    warnings: tuple[str, ...]  # pandoc's, e.g. an item type the style has no bibliography form for
+
+
+_RESULTS: dict[str, Formatted] = {}
+
+
+def clear_cache() -> None:
+    _RESULTS.clear()
+
+
+def format_citations(items: list[dict], clusters: list[Cluster], style: str | Path = "chicago-notes-bibliography",
+                     lang: str = "en-US", nocite: tuple[str, ...] = (), guide_root: Path | None = None) -> Formatted:
+    """Every cluster of a build and the bibliography, in one pandoc run; the same request
+    again (another output of the build) is answered from the kept result."""
+    chosen = resolve_style(style, guide_root)
+    check_request(items, clusters, lang, nocite)
+    key = request_key(items, clusters, chosen, lang, nocite)
+    if key not in _RESULTS:
+        _RESULTS[key] = run_citeproc(items, clusters, chosen, lang, nocite)
+    return _RESULTS[key]
+
+
+def check_request(items: list[dict], clusters: list[Cluster], lang: str, nocite: tuple[str, ...]) -> None:
+    known = {item["id"] for item in items}
+    cited = [c.id for cluster in clusters for c in cluster.items] + [i for i in nocite if i != "*"]
+    missing = sorted(set(cited) - known)
+    if missing:
+        raise CiteprocError(f"cited but not in the library: {', '.join(missing)}")
+    if not LANG_RE.match(lang):
+        raise CiteprocError(f"'{lang}' is not a language tag (en-US, de-DE, fr)")
+    for c in (c for cluster in clusters for c in cluster.items):
+        if c.mode not in MODES or (c.locator and c.label not in LOCATOR_TERMS):
+            raise CiteprocError(f"citation of '{c.id}': mode '{c.mode}' or locator label '{c.label}' is not CSL's")
+
+
+def request_key(items, clusters, style: Style, lang: str, nocite) -> str:
+    text = json.dumps([items, [[c.in_note, [vars(i) for i in c.items]] for c in clusters],
+                       style.path.read_text(encoding="utf-8"), lang, list(nocite)], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_citeproc(items: list[dict], clusters: list[Cluster], style: Style, lang: str, nocite) -> Formatted:
+    document = citeproc_document(items, clusters, lang, nocite)
+    output, warnings = run_pandoc(["-f", "json", "-t", "json", f"--lua-filter={LUA_FILTER}", "--citeproc",
+                                   f"--csl={style.path}"], json.dumps(document, ensure_ascii=False))
+    blocks = json.loads(output)["blocks"]
+    return Formatted(tuple(rendered_clusters(blocks, len(clusters))), tuple(bibliography(blocks)),
+                     style.heading, style.is_note_style, tuple(warnings))
+
+
+# The document: one paragraph per cluster, the Cite inside a Span with the cluster's number;
+# clusters written in one footnote share a paragraph inside a Note; then the #refs Div.
+
+def citeproc_document(items: list[dict], clusters: list[Cluster], lang: str, nocite) -> dict:
+    meta = {"csljson-references": {"t": "MetaString", "c": json.dumps(items, ensure_ascii=False)},
+            "lang": {"t": "MetaString", "c": lang}, "suppress-bibliography": {"t": "MetaBool", "c": False}}
+    if nocite:
+        meta["nocite"] = {"t": "MetaInlines", "c": [cite_inline([CitationItem(i) for i in nocite])]}
+    return {"pandoc-api-version": PANDOC_API, "meta": meta,
+            "blocks": cluster_blocks(clusters) + [{"t": "Div", "c": [["refs", [], []], []]}]}
+
+
+def cluster_blocks(clusters: list[Cluster]) -> list[dict]:
+    blocks, open_note = [], None
+    for number, cluster in enumerate(clusters):
+        span = {"t": "Span", "c": [[f"cluster-{number}", [], []], [cite_inline(cluster.items)]]}
+        if cluster.in_note is None:
+            blocks.append({"t": "Para", "c": [span]})
+            open_note = None
+        elif open_note is not None and open_note[0] == cluster.in_note:
+            open_note[1].extend([{"t": "Space"}, span])
+        else:
+            open_note = (cluster.in_note, [span])
+            blocks.append({"t": "Para", "c": [{"t": "Note", "c": [{"t": "Para", "c": open_note[1]}]}]})
+    return blocks
+
+
+def cite_inline(items) -> dict:
+    citations = [{"citationId": c.id, "citationPrefix": words(c.prefix), "citationSuffix": suffix_inlines(c),
+                  "citationMode": {"t": MODES[c.mode]}, "citationNoteNum": 0, "citationHash": 0} for c in items]
+    return {"t": "Cite", "c": [citations, []]}
+
+
+def suffix_inlines(c: CitationItem) -> list[dict]:
+    """pandoc reads the locator from the start of the suffix: ', {4}' for a page (braces keep
+    the value whole), ', chapter 2' for another label (its English term)."""
+    if not c.locator:
+        return words(c.suffix)
+    written = f", {{{c.locator}}}" if c.label == "page" else f", {LOCATOR_TERMS[c.label]} {c.locator}"
+    return words(written + c.suffix)
+
+
+def words(text: str) -> list[dict]:
+    """Text as pandoc's inlines: words (Str) and the spaces between them."""
+    inlines: list[dict] = []
+    for word in text.split(" "):
+        if inlines and inlines[-1]["t"] != "Space":
+            inlines.append({"t": "Space"})
+        if word:
+            inlines.append({"t": "Str", "c": word})
+    return inlines
+
+
+def rendered_clusters(blocks: list[dict], count: int) -> list[Rendered]:
+    spans = {}
+    for span in walk(blocks, "Span"):
+        name = span["c"][0][0]
+        if name.startswith("cluster-"):
+            spans[int(name.removeprefix("cluster-"))] = span["c"][1]
+    return [rendered(spans.get(number, [])) for number in range(count)]
+
+
+def rendered(inlines: list[dict]) -> Rendered:
+    cite = inlines[0]["c"][1] if inlines and inlines[0]["t"] == "Cite" else inlines
+    notes = [i for i in cite if i["t"] == "Note"]
+    text = [i for i in cite if i["t"] != "Note"]
+    note = Markup(" ").join(blocks_html(n["c"]) for n in notes) if notes else None
+    return Rendered(inlines_html(text).strip(), note)
+
+
+def bibliography(blocks: list[dict]) -> list[Entry]:
+    refs = next((d for d in walk(blocks, "Div") if d["c"][0][0] == "refs"), None)
+    if refs is None:
+        return []
+    return [Entry(div["c"][0][0].removeprefix("ref-"), blocks_html(div["c"][1]))
+            for div in refs["c"][1] if div["t"] == "Div" and "csl-entry" in div["c"][0][1]]
+
+
+def walk(node, kind: str):
+    """Every element of the given kind in a pandoc JSON tree, outermost first."""
+    if isinstance(node, list):
+        for child in node:
+            yield from walk(child, kind)
+    elif isinstance(node, dict) and "t" in node:
+        if node["t"] == kind:
+            yield node
+        yield from walk(node.get("c"), kind)
+
+
+# pandoc's inlines as HTML. Text is escaped; a nested italic is set roman, as CSL's
+# flip-flop asks (a book title inside a book title); nocase and other spans of citeproc's
+# own vanish, csl-* spans (csl-left-margin …) keep their class for the style sheet.
+
+TAGS = {"Strong": "b", "Superscript": "sup", "Subscript": "sub", "Strikeout": "s", "Underline": "u"}
+
+
+def blocks_html(blocks: list[dict]) -> Markup:
+    return Markup(" ").join(inlines_html(b["c"]) for b in blocks if b["t"] in ("Para", "Plain"))
+
+
+def inlines_html(inlines: list[dict], italic: bool = False) -> Markup:
+    return Markup("").join(inline_html(i, italic) for i in inlines)
+
+
+def inline_html(node: dict, italic: bool) -> Markup:
+    kind, content = node["t"], node.get("c")
+    if kind == "Str":
+        return escape(content)
+    if kind in ("Space", "SoftBreak"):
+        return Markup(" ")
+    if kind == "LineBreak":
+        return Markup("<br>")
+    if kind == "Emph":
+        inner = inlines_html(content, not italic)
+        return Markup('<span style="font-style:normal">{}</span>').format(inner) if italic else Markup("<i>{}</i>").format(inner)
+    if kind in TAGS:
+        return Markup(f"<{TAGS[kind]}>{{}}</{TAGS[kind]}>").format(inlines_html(content, italic))
+    if kind == "SmallCaps":
+        return Markup('<span class="smallcaps">{}</span>').format(inlines_html(content, italic))
+    return wrapper_html(kind, content, italic)
+
+
+def wrapper_html(kind: str, content, italic: bool) -> Markup:
+    if kind == "Span":
+        classes = " ".join(c for c in content[0][1] if c.startswith("csl-"))
+        inner = inlines_html(content[1], italic)
+        return Markup('<span class="{}">{}</span>').format(classes, inner) if classes else inner
+    if kind == "Link":
+        return Markup('<a href="{}">{}</a>').format(content[2][0], inlines_html(content[1], italic))
+    if kind == "Quoted":
+        opening, closing = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
+        return Markup("{}{}{}").format(opening, inlines_html(content[1], italic), closing)
+    if kind in ("Code", "Math"):
+        return escape(content[1])
+    if kind == "Cite":
+        return inlines_html(content[1], italic)
+    return Markup("")  # RawInline (never trusted), Image, Note (taken apart by the caller)
