@@ -33,8 +33,16 @@ CHAPTER_RE   = ^chapters/[0-9]{2}-[a-z0-9-]+\.md$$
 guide_files  = $(shell cd $(call q,$(GUIDE)) 2>/dev/null && find . -type f ! -name '.*' | sed 's|^\./||' \
                  | LC_ALL=C grep -E '^[A-Za-z0-9._/ +,@()-]+$$' | LC_ALL=C $(1) | LC_ALL=C sort | P=$(call q,$(GUIDE)) awk '{print ENVIRON["P"] "/" $$0}' \
                  | sed 's/ /\\ /g')
-GUIDE_FILES := $(call guide_files,cat)
-SHARED      := $(call guide_files,grep -vE '$(CHAPTER_RE)')
+# The names of all the guide's files, in a file that changes only when they change: a file
+# added, removed or renamed (a chapter saved as .docx, a sources.bib, a name Make cannot hold)
+# makes the loader run again and report it.
+NAMES_FILE  := $(O)/.guide-files-$(SLUG)
+$(shell mkdir -p $(call q,$(OUT)) && (cd $(call q,$(GUIDE)) 2>/dev/null && find . ! -name '.' | LC_ALL=C sort) > $(call q,$(OUT)/.guide-files-$(SLUG).new); \
+        cmp -s $(call q,$(OUT)/.guide-files-$(SLUG).new) $(call q,$(OUT)/.guide-files-$(SLUG)) \
+        && rm -f $(call q,$(OUT)/.guide-files-$(SLUG).new) \
+        || mv -f $(call q,$(OUT)/.guide-files-$(SLUG).new) $(call q,$(OUT)/.guide-files-$(SLUG)))
+GUIDE_FILES := $(call guide_files,cat) $(NAMES_FILE)
+SHARED      := $(call guide_files,grep -vE '$(CHAPTER_RE)') $(NAMES_FILE)
 STEMS       := $(patsubst chapters/%.md,%,$(shell cd $(call q,$(GUIDE)) 2>/dev/null && ls chapters \
                  | sed 's|^|chapters/|' | LC_ALL=C grep -E '$(CHAPTER_RE)'))
 CHAPTERS    := $(STEMS:%=$(G)/chapters/%.md)
