@@ -468,7 +468,7 @@ class NoteOrder(Treeprocessor):
             for call in [c for c in parent if c.tag == "span" and c.get("data-note")]:
                 items = self.state.citations[int(call.get("data-note")) - 1]
                 cited += [c.id for c in items]
-                written = etree.fromstring(f"<span>{note_html(items, self.sources, end=False)}</span>")
+                written = etree.fromstring(f"<span> ({note_html(items, self.sources, end=False)})</span>")
                 written.set("class", "cite-inline")
                 written.tail = call.tail
                 parent.insert(list(parent).index(call), written)
