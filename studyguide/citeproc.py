@@ -66,6 +66,19 @@ RIS_ID_RE = re.compile(r"^ID  - (.+?)\s*$", re.M)
 PANDOC_LINE_RE = re.compile(r"line (\d+)")
 
 
+@dataclass(frozen=True)
+class Library:
+    """Items as CSL-JSON dicts. `markup`: how their text is marked up, as pandoc will read it
+    when formatting: "html" (CSL-JSON's <i>, <b>, <span class="nocase"> …) or "markdown"
+    (CSL-YAML's *italics*, **bold**, [text]{.nocase}, read as pandoc reads a YAML bibliography)."""
+    items: tuple[dict, ...]
+    markup: str = "html"
+
+    @property
+    def ids(self) -> set[str]:
+        return {item["id"] for item in self.items}
+
+
 class CiteprocError(Exception):
     """pandoc failed, or was given what it cannot format (a missing style, an unknown id)."""
 
@@ -107,22 +120,22 @@ def warnings_of(stderr: str) -> list[str]:
 PANDOC_READERS = {".bib": "biblatex", ".bibtex": "bibtex", ".ris": "ris"}
 
 
-def read_library(root: Path, path: Path, problems: Problems) -> list[dict]:
+def read_library(root: Path, path: Path, problems: Problems) -> Library:
     """The items of a library file inside `root`, by its suffix: .json (CSL-JSON), .yaml/.yml
     (CSL-YAML), .bib (BibLaTeX), .bibtex (BibTeX), .ris. Problems are recorded, not raised;
     the items that could be read are returned."""
     if path.suffix in (".json", ".yaml", ".yml"):
         data = read_yaml(root, path, problems)
-        return [] if data is None else library_from_entries(data, path, problems,
-                                                            "html" if path.suffix == ".json" else "markdown")
+        markup = "html" if path.suffix == ".json" else "markdown"
+        return Library((), markup) if data is None else library_from_entries(data, path, problems, markup)
     if path.suffix in PANDOC_READERS:
         text = read_text(root, path, problems)
-        return [] if text is None else library_from_text(text, PANDOC_READERS[path.suffix], path, problems)
+        return Library(()) if text is None else library_from_text(text, PANDOC_READERS[path.suffix], path, problems)
     problems.error(path, None, "a library is a .json, .yaml, .yml, .bib, .bibtex or .ris file")
-    return []
+    return Library(())
 
 
-def library_from_text(text: str, reader: str, path: Path, problems: Problems) -> list[dict]:
+def library_from_text(text: str, reader: str, path: Path, problems: Problems) -> Library:
     """A BibTeX, BibLaTeX or RIS file converted by pandoc, its keys checked first."""
     places = bib_keys(text) if reader != "ris" else [(m.group(1), line_at(text, m.start()))
                                                      for m in RIS_ID_RE.finditer(text)]
@@ -131,14 +144,24 @@ def library_from_text(text: str, reader: str, path: Path, problems: Problems) ->
         output, warnings = run_pandoc(["-f", reader, "-t", "csljson"], text)
     except CiteprocError as exc:
         problems.error(path, pandoc_line(str(exc)), f"cannot read this {reader} file: {exc}")
-        return []
+        return Library(())
     for warning in warnings:
         problems.warn(path, pandoc_line(warning), warning)
     lines = dict(places)
-    items = json.loads(output)
+    items = [without_empty_dates(item) for item in json.loads(output)]
     for item in items:
         check_item(item, path, lines.get(item.get("id")), problems)
-    return unique(items)
+        with_scheme(item)
+    return Library(tuple(unique(items)))
+
+
+def without_empty_dates(item: dict) -> dict:
+    """pandoc writes an undated literal date as {date-parts: [], literal: …}, and reads that
+    back as no date: the empty parts go."""
+    for key in DATE_FIELDS:
+        if isinstance(item.get(key), dict) and item[key].get("date-parts") == [] and item[key].get("literal"):
+            del item[key]["date-parts"]
+    return item
 
 
 def bib_keys(text: str) -> list[tuple[str, int]]:
@@ -177,28 +200,28 @@ def unique(items: list[dict]) -> list[dict]:
     return list(seen.values())
 
 
-def library_from_entries(data, path: Path, problems: Problems, markup: str = "markdown") -> list[dict]:
+def library_from_entries(data, path: Path, problems: Problems, markup: str = "markdown") -> Library:
     """Items already parsed by `yamlfile` (a list, or a mapping with `references:`), whose
-    mappings know their lines. `markup` is how their text is marked up: "markdown" (CSL-YAML,
-    pandoc's reading: *italics*, **bold**, ~sub~, ^sup^, [text]{.nocase}) or "html" (CSL-JSON:
-    <i>, <b>, <sub>, <sup>, <span class="nocase">). pandoc reads both; CSL-JSON comes back."""
+    mappings know their lines. `markup` says how their text is marked up (see `Library`).
+    Each is checked on pandoc's reading of it; the items are kept as written (ids as text,
+    YAML's dates as ISO text, https:// added), for pandoc to read the same way when formatting."""
     entries = data.get("references") if isinstance(data, dict) and "references" in data else data
     if not isinstance(entries, list):
         problems.error(path, getattr(data, "line", None), "a library is a list of sources "
                                                           "(or a mapping with the list under 'references:')")
-        return []
+        return Library((), markup)
     kept = [entry for entry in entries if entry_is_usable(entry, path, problems)]
     report_duplicates([(str(entry["id"]), line_of(entry, "id")) for entry in kept], path, problems)
     read = convert_entries([plain(entry) for entry in kept], markup, path, problems)
-    items = []
+    items: dict[str, dict] = {}
     for entry in kept:
         item = read.get(str(entry["id"]))
         if item is None:
             problems.error(path, getattr(entry, "line", None), f"pandoc could not read source '{entry['id']}'")
-        elif item not in items:
+        elif str(entry["id"]) not in items:
             check_item(item, path, getattr(entry, "line", None), problems, entry)
-            items.append(item)
-    return items
+            items[str(entry["id"])] = with_scheme(plain(entry))
+    return Library(tuple(items.values()), markup)
 
 
 def entry_is_usable(entry, path: Path, problems: Problems) -> bool:
@@ -234,7 +257,7 @@ def convert_entries(entries: list[dict], markup: str, path: Path, problems: Prob
     if markup == "html":
         reader, text = "csljson", json.dumps(entries, ensure_ascii=False)
     else:  # JSON is YAML: the list goes into a metadata block of an empty Markdown document
-        reader, text = "markdown", "---\nreferences: " + json.dumps(entries, ensure_ascii=False) + "\n---\n"
+        reader, text = "markdown", markdown_library(entries)
     try:
         output, warnings = run_pandoc(["-f", reader, "-t", "csljson"], text)
     except CiteprocError as exc:
@@ -245,9 +268,14 @@ def convert_entries(entries: list[dict], markup: str, path: Path, problems: Prob
     return {item["id"]: item for item in json.loads(output)}
 
 
+def markdown_library(entries: list[dict]) -> str:
+    """An empty Markdown document whose metadata holds the entries (JSON is YAML)."""
+    return "---\nreferences: " + json.dumps(entries, ensure_ascii=False) + "\n---\n"
+
+
 def check_item(item: dict, path: Path, line: int | None, problems: Problems, entry=None) -> None:
-    """Type and dates checked (on pandoc's reading, so every form it reads is accepted); a URL
-    without a scheme gets https://. `entry`, the item as written, gives each field's line."""
+    """Type and dates checked on pandoc's reading, so every form it reads is accepted.
+    `entry`, the item as written, gives each field's line."""
     def at(key: str) -> int | None:
         return line_of(entry, key) if entry is not None else line
     kind = item.get("type")
@@ -258,8 +286,14 @@ def check_item(item: dict, path: Path, line: int | None, problems: Problems, ent
         if key in item and not date_is_readable(item[key]):
             problems.error(path, at(key), f"source '{item.get('id')}': {key} is not a date pandoc can read "
                                           "(2012, 2012-11-03, 1938/1961, {date-parts: [[2012, 11, 3]]})")
-    if isinstance(item.get("URL"), str) and item["URL"] and not SCHEME_RE.match(item["URL"]):
-        item["URL"] = "https://" + item["URL"]
+
+
+def with_scheme(item: dict) -> dict:
+    """A URL written without a scheme (www.example.org/x) gets https://."""
+    url = item.get("URL")
+    if isinstance(url, str) and url.strip() and not SCHEME_RE.match(url.strip()):
+        item["URL"] = "https://" + url.strip()
+    return item
 
 
 def date_is_readable(date) -> bool:
@@ -372,20 +406,20 @@ def clear_cache() -> None:
     _RESULTS.clear()
 
 
-def format_citations(items: list[dict], clusters: list[Cluster], style: str | Path = "chicago-notes-bibliography",
+def format_citations(library: Library, clusters: list[Cluster], style: str | Path = "chicago-notes-bibliography",
                      lang: str = "en-US", nocite: tuple[str, ...] = (), guide_root: Path | None = None) -> Formatted:
     """Every cluster of a build and the bibliography, in one pandoc run; the same request
     again (another output of the build) is answered from the kept result."""
     chosen = resolve_style(style, guide_root)
-    check_request(items, clusters, lang, nocite)
-    key = request_key(items, clusters, chosen, lang, nocite)
+    check_request(library, clusters, lang, nocite)
+    key = request_key(library, clusters, chosen, lang, nocite)
     if key not in _RESULTS:
-        _RESULTS[key] = run_citeproc(items, clusters, chosen, lang, nocite)
+        _RESULTS[key] = run_citeproc(library, clusters, chosen, lang, nocite)
     return _RESULTS[key]
 
 
-def check_request(items: list[dict], clusters: list[Cluster], lang: str, nocite: tuple[str, ...]) -> None:
-    known = {item["id"] for item in items}
+def check_request(library: Library, clusters: list[Cluster], lang: str, nocite: tuple[str, ...]) -> None:
+    known = library.ids
     cited = [c.id for cluster in clusters for c in cluster.items] + [i for i in nocite if i != "*"]
     missing = sorted(set(cited) - known)
     if missing:
@@ -397,14 +431,14 @@ def check_request(items: list[dict], clusters: list[Cluster], lang: str, nocite:
             raise CiteprocError(f"citation of '{c.id}': mode '{c.mode}' or locator label '{c.label}' is not CSL's")
 
 
-def request_key(items, clusters, style: Style, lang: str, nocite) -> str:
-    text = json.dumps([items, [[c.in_note, [vars(i) for i in c.items]] for c in clusters],
+def request_key(library: Library, clusters, style: Style, lang: str, nocite) -> str:
+    text = json.dumps([library.items, library.markup, [[c.in_note, [vars(i) for i in c.items]] for c in clusters],
                        style.path.read_text(encoding="utf-8"), lang, list(nocite)], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_citeproc(items: list[dict], clusters: list[Cluster], style: Style, lang: str, nocite) -> Formatted:
-    document = citeproc_document(items, clusters, lang, nocite)
+def run_citeproc(library: Library, clusters: list[Cluster], style: Style, lang: str, nocite) -> Formatted:
+    document = citeproc_document(library, clusters, lang, nocite)
     output, warnings = run_pandoc(["-f", "json", "-t", "json", f"--lua-filter={LUA_FILTER}", "--citeproc",
                                    f"--csl={style.path}"], json.dumps(document, ensure_ascii=False))
     blocks = json.loads(output)["blocks"]
@@ -415,8 +449,13 @@ def run_citeproc(items: list[dict], clusters: list[Cluster], style: Style, lang:
 # The document: one paragraph per cluster, the Cite inside a Span with the cluster's number;
 # clusters written in one footnote share a paragraph inside a Note; then the #refs Div.
 
-def citeproc_document(items: list[dict], clusters: list[Cluster], lang: str, nocite) -> dict:
-    meta = {"csljson-references": {"t": "MetaString", "c": json.dumps(items, ensure_ascii=False)},
+def citeproc_document(library: Library, clusters: list[Cluster], lang: str, nocite) -> dict:
+    items = list(library.items)
+    if library.markup == "markdown":
+        text, reader = markdown_library(items), "markdown"
+    else:
+        text, reader = json.dumps(items, ensure_ascii=False), "csljson"
+    meta = {"library-text": {"t": "MetaString", "c": text}, "library-format": {"t": "MetaString", "c": reader},
             "lang": {"t": "MetaString", "c": lang}, "suppress-bibliography": {"t": "MetaBool", "c": False}}
     if nocite:
         meta["nocite"] = {"t": "MetaInlines", "c": [cite_inline([CitationItem(i) for i in nocite])]}
@@ -446,11 +485,9 @@ def cite_inline(items) -> dict:
 
 
 def suffix_inlines(c: CitationItem) -> list[dict]:
-    """pandoc reads the locator from the start of the suffix: ', {4}' for a page (braces keep
-    the value whole), ', chapter 2' for another label (its English term)."""
-    if not c.locator:
-        return words(c.suffix)
-    written = f", {{{c.locator}}}" if c.label == "page" else f", {LOCATOR_TERMS[c.label]} {c.locator}"
+    """pandoc reads the locator from the start of the suffix, after its label's term:
+    ', page 4', ', chapter 2' (English terms; braces would drop the label)."""
+    written = f", {LOCATOR_TERMS[c.label]} {c.locator}" if c.locator else ""
     return words(written + c.suffix)
 
 
