@@ -4,7 +4,7 @@ from __future__ import annotations
 import pikepdf
 
 import pytest
-from conftest import run_build
+from conftest import pdf_text, run_build
 
 
 def test_help_lists_targets():
@@ -41,6 +41,12 @@ def test_new_scaffold_builds_at_once(tmp_path):
     assert "[studyguide] wrote" in result.stderr  # progress lines go to stderr
     with pikepdf.open(tmp_path / "out" / "my-new-topic.pdf") as pdf:
         assert len(pdf.pages) >= 5
+    assert run_build("check", "--guide", str(folder), "--strict").returncode == 0
+    # the scaffold shows a callout, a footnote and a captioned picture, each rendered
+    text = " ".join(pdf_text(tmp_path / "out" / "my-new-topic.pdf").split())
+    assert "Think about it A box for a summary" in text
+    assert "2. Footnotes are numbered with the citation notes." in text
+    assert "Figure 1. A placeholder picture" in text and "refer to it as Figure 1." in text
 
 
 def test_new_refuses_a_folder_with_files(tmp_path):
