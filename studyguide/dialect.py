@@ -455,6 +455,7 @@ UNSUPPORTED = [  # (pattern in the text, message, kept in the output)
     (re.compile(r"\^\["), "'^[' does not start a note here (write ^[note text])", True),
 ]
 FOOTNOTE_LEFT_RE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+MYST_TARGET_RE = re.compile(r"[ \t]*\([\w.:-]+\)=[ \t]*")
 
 
 class Unsupported(Treeprocessor):
@@ -466,7 +467,23 @@ class Unsupported(Treeprocessor):
         self.state = state
 
     def run(self, root):
+        self.drop_targets(root)
         self.walk(root)
+
+    def drop_targets(self, root):
+        """A MyST target '(label)=' on a line of its own names the heading under it: left out."""
+        for parent in list(root.iter()):
+            for p in [c for c in parent if c.tag == "p" and not len(c) and MYST_TARGET_RE.fullmatch(c.text or "")]:
+                self.state.warnings.append((p.text.strip(), f"MyST target '{p.text.strip()}' is not supported: "
+                                                            "left out (give the heading an id: ## Title {#label})"))
+                tail = p.tail
+                index = list(parent).index(p)
+                parent.remove(p)
+                if tail and tail.strip():
+                    if index:
+                        parent[index - 1].tail = (parent[index - 1].tail or "") + tail
+                    else:
+                        parent.text = (parent.text or "") + tail
 
     def walk(self, el):
         if el.tag in ("code", "pre", "kbd", "samp"):
