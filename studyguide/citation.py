@@ -7,8 +7,8 @@ A citation is a list of `Cite` items, whatever form the author wrote it in:
 * narrative (author in text): ``@a says …`` or ``@a [p. 5] says …``.
 
 Each item keeps the source id, the locator (its label as CSL names it and the locator as
-written), the prefix and suffix text and the mode. The formatter (`cite.py`, Chicago notes)
-renders them today; a later formatter (citeproc) can take the same data.
+written), the prefix and suffix text and the mode. `cite.py` hands them to the CSL processor
+(`citeproc.py`) when the guide is rendered.
 """
 from __future__ import annotations
 
@@ -47,6 +47,15 @@ class Cite:
     prefix: str = ""
     suffix: str = ""
     mode: str = "normal"  # normal | suppress-author | author-in-text
+
+    @property
+    def value(self) -> str:
+        """The locator without its label, as CSL takes it: 'pp. 33, 35–37' -> '33, 35–37'."""
+        match = LOCATOR_RE.match(self.locator)
+        label = match.group("label") if match else None
+        if label and LABELS.get(label.lower()):
+            return self.locator[match.start("value"):].strip()
+        return self.locator
 
     @property
     def mergeable(self) -> bool:

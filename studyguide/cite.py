@@ -1,51 +1,188 @@
-"""Chicago notes–bibliography formatting for CSL-shaped sources.
+"""How citations look in each medium: the one place that turns the model's citations (data)
+into text, through the CSL processor (`citeproc.py`) and the guide's style (`csl:`).
 
-Notes use the short form (author, short title, locator); the source list gives
-the full entry. Chicago allows short notes throughout when a full source list is
-given, which keeps the footnotes of a study guide light.
+* print: a citation note is a footnote (`<span class="footnote">`), laid out by the print CSS;
+* ebook: a note reference, the note itself among the chapter's endnotes;
+* handout: the style's short form in brackets, without links (a handout has no source list);
+* an author-date style: the citation in the text, "(Smith 2001, 4)", in every medium.
+
+Every citation of the guide is formatted in one citeproc run (`typeset`), kept for the
+process: the PDF, EPUB, teacher edition and handouts of one build share it. The run has two
+parts: the guide's citations in reading order (first note full, later ones short, through the
+whole guide, as pandoc does for a book), then the short form of each distinct citation (after
+one note naming every source, so each is a "subsequent" citation).
 """
 from __future__ import annotations
 
-import datetime as dt
+import re
+from dataclasses import dataclass
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from . import citeproc
+from .citation import Cite
+from .model import Chapter, Citation, Guide, Note, Source
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
           "August", "September", "October", "November", "December")
-
-BOOK_TYPES = {"book", "report", "thesis", "document", "manuscript"}
-TYPES = BOOK_TYPES | {"chapter", "article-magazine", "article-newspaper", "article-journal",
-                      "article", "webpage", "post-weblog", "speech", "interview", "entry-encyclopedia"}
-
-
-def date_parts(issued) -> list[int]:
-    """CSL `issued` ({date-parts: [[y, m, d]]}, 'YYYY-MM-DD', a date or a year) -> [y, m, d]; [] if unreadable."""
-    try:
-        parts = _raw_date_parts(issued)
-    except (TypeError, ValueError, IndexError, KeyError, AttributeError):
-        return []
-    valid = len(parts) <= 3 and (len(parts) < 2 or 1 <= parts[1] <= 12) and (len(parts) < 3 or 1 <= parts[2] <= 31)
-    return parts if valid else []
+# citation.py's labels that CSL names otherwise
+CSL_LABELS = {"article": "article-locator", "number": "issue"}
+CITE_PLACEHOLDER = re.compile(r'<span data-cite="(\d+)"\s*(?:/>|></span>)')
+NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"\s*(?:/>|></span>)')
 
 
-def _raw_date_parts(issued) -> list[int]:
-    if issued is None or issued == "":
-        return []
-    if isinstance(issued, dict):
-        if "date-parts" in issued:
-            parts = issued["date-parts"][0] if issued["date-parts"] else []
-            return [int(p) for p in parts]
-        if "literal" in issued:
-            return _raw_date_parts(str(issued["literal"]))
-        if "raw" in issued:
-            return _raw_date_parts(str(issued["raw"]))
-        return []
-    if isinstance(issued, dt.date):
-        return [issued.year, issued.month, issued.day]
-    if isinstance(issued, int):
-        return [issued]
-    return [int(p) for p in str(issued).split("-")]
+@dataclass(frozen=True)
+class Typeset:
+    full: dict  # citation number -> citeproc.Rendered, as it stands in the guide
+    short: dict  # citation number -> citeproc.Rendered, the style's short form
+    entries: tuple  # (Source, entry HTML) in the style's order
+    heading: str  # Bibliography | References | Works Cited
+    note_style: bool
+    warnings: tuple[str, ...]
 
+
+_TYPESET: dict[int, tuple[Guide, Typeset]] = {}
+
+
+def typeset(guide: Guide) -> Typeset:
+    """Every citation of the guide and its source list, formatted once per guide."""
+    kept = _TYPESET.get(id(guide))
+    if kept is None or kept[0] is not guide:
+        kept = (guide, run(guide))
+        _TYPESET[id(guide)] = kept
+    return kept[1]
+
+
+def run(guide: Guide) -> Typeset:
+    in_text = [c for c in guide.citations if c.place in ("note", "footnote")]
+    distinct = list(dict.fromkeys(c.items for c in guide.citations))
+    notes = {}
+    clusters = [citeproc.Cluster(items(c.items), note_number(c, notes)) for c in in_text]
+    fresh = len(notes) + 1
+    primer = list(dict.fromkeys(i.id for c in distinct for i in c))
+    if distinct:
+        clusters.append(citeproc.Cluster(tuple(citeproc.CitationItem(i) for i in primer), fresh))
+    clusters += [citeproc.Cluster(items(c), fresh + n) for n, c in enumerate(distinct, 1)]
+    done = citeproc.format_citations(citeproc.Library(guide.library, guide.library_markup), clusters, guide.csl,
+                                     lang_of(guide.language), guide.nocite, guide.root, link_citations=True)
+    full = {c.number: done.clusters[n] for n, c in enumerate(in_text)}
+    shorts = {key: done.clusters[len(in_text) + 1 + n] for n, key in enumerate(distinct)}
+    sources = {s.id: s for s in guide.sources}
+    entries = tuple((sources[e.id], e.html) for e in done.bibliography if e.id in sources)
+    return Typeset(full, {c.number: shorts[c.items] for c in guide.citations}, entries, done.heading,
+                   done.is_note_style, done.warnings)
+
+
+def items(cites: tuple[Cite, ...]) -> tuple[citeproc.CitationItem, ...]:
+    return tuple(citeproc.CitationItem(c.id, c.value, CSL_LABELS.get(c.label, c.label or "page"), c.prefix,
+                                       suffix_of(c), c.mode) for c in cites)
+
+
+def suffix_of(cite: Cite) -> str:
+    """The suffix as pandoc reads it after a locator: ", and elsewhere"."""
+    if not cite.suffix or cite.suffix[0] in ",;:.":
+        return cite.suffix
+    return " " + cite.suffix
+
+
+def note_number(citation: Citation, notes: dict) -> int | None:
+    """A citation written in a footnote is formatted inside that note: its number in the guide."""
+    if citation.place != "footnote":
+        return None
+    return notes.setdefault((citation.chapter, citation.in_note), len(notes) + 1)
+
+
+def lang_of(language: str) -> str:
+    """The locale citeproc writes in: the guide's language and region ('en' is en-US, a
+    private or extended tag its language alone)."""
+    match = re.match(r"([a-z]{2,3})(-[A-Z]{2}\b)?", language)
+    if match is None:
+        return "en-US"
+    return "en-US" if match.group() == "en" else match.group()
+
+
+# --- the medium's forms ----------------------------------------------------------------------
+
+def body(chapter: Chapter, guide: Guide, html: Markup, medium: str) -> Markup:
+    """A chapter's HTML with its notes called for the medium and its citations filled in."""
+    notes = {str(n.number): n for n in chapter.notes}
+    text = NOTE_PLACEHOLDER.sub(lambda m: str(note_call(notes[m.group(1)], guide, medium)), str(html))
+    return fill(Markup(text), guide, medium)
+
+
+def note_call(note: Note, guide: Guide, medium: str) -> Markup:
+    """What stands in the text for a note: a footnote in print, a note reference in the e-book,
+    the note spelled out in brackets on a handout. A narrative citation's name comes first."""
+    shown = typeset(guide).full.get(note.citation) if note.citation is not None else None
+    name = shown.text if shown is not None else Markup("")
+    if medium == "handout":
+        return Markup("{} ({})").format(shown.plain_text if shown else "", note_text(note, guide, medium))
+    if medium == "print":
+        return Markup('{}<a class="note-anchor" id="{}"></a><span class="footnote">{}</span>').format(
+            name, note.ref_anchor, note_text(note, guide, medium))
+    return Markup('{}<a class="noteref" epub:type="noteref" role="doc-noteref" id="{}" href="#{}">{}</a>').format(
+        name, note.ref_anchor, note.anchor, note.number)
+
+
+def note_text(note: Note, guide: Guide, medium: str) -> Markup:
+    """The note itself: the style's note for a citation (its short form on a handout), or the
+    author's footnote with its citations filled in."""
+    if note.citation is None:
+        return fill(note.html, guide, medium)
+    if medium == "handout":
+        return strip_end(typeset(guide).short[note.citation].plain_text)
+    return typeset(guide).full[note.citation].note or Markup("")
+
+
+def strip_end(text: Markup) -> Markup:
+    return Markup(str(text).rstrip("."))
+
+
+def fill(html: Markup, guide: Guide, medium: str) -> Markup:
+    """The citations standing in `html` (data-cite placeholders), written for the medium."""
+    if "data-cite" not in html:
+        return html
+    return Markup(CITE_PLACEHOLDER.sub(lambda m: str(in_text(guide.citations[int(m.group(1))], guide, medium)),
+                                       str(html)))
+
+
+def in_text(citation: Citation, guide: Guide, medium: str) -> Markup:
+    """A citation standing in the text: in-text (author-date), inside a footnote or a short
+    field (in brackets, as pandoc writes a citation inside a note), or a figure's source line."""
+    done = typeset(guide)
+    plain = medium == "handout"
+    shown = done.full[citation.number] if citation.place in ("note", "footnote") and not plain \
+        else done.short[citation.number]
+    text = shown.plain_text if plain else shown.text
+    if citation.place == "bare":
+        return unbracketed(text)
+    if citation.place == "note" and not plain:  # an author-date citation in the running text
+        return Markup('<span class="citation" id="{}">{}</span>').format(citation.anchor, text)
+    space = " " if citation.place == "inline" and done.note_style else ""
+    return Markup('<span class="cite-inline">{}{}</span>').format(space, text)
+
+
+def unbracketed(text: Markup) -> Markup:
+    """A figure's "Source: …" line takes the citation without the brackets pandoc gives it."""
+    plain = str(text)
+    return Markup(plain[1:-1]) if plain.startswith("(") and plain.endswith(")") else text
+
+
+def short(source_ids, guide: Guide) -> Markup:
+    """The sources' entries, for a handout's line of sources (no links back)."""
+    wanted = set(source_ids)
+    return Markup(" ").join(html for src, html in typeset(guide).entries if src.id in wanted)
+
+
+def entries(guide: Guide) -> tuple[tuple[Source, Markup], ...]:
+    """The source list: each listed source and its entry, in the style's order."""
+    return typeset(guide).entries
+
+
+def heading(guide: Guide) -> str:
+    return typeset(guide).heading
+
+# --- dates (the timeline's, not the sources': citeproc writes those) -------------------------
 
 def format_date(parts: list[int]) -> str:
     if len(parts) >= 3:
@@ -54,141 +191,3 @@ def format_date(parts: list[int]) -> str:
         return f"{MONTHS[parts[1] - 1]} {parts[0]}"
     return str(parts[0]) if parts else "n.d."
 
-
-def name_of(person: dict, inverted: bool) -> str:
-    if "literal" in person:
-        return str(person["literal"])
-    family = " ".join(str(person.get(k, "")) for k in ("non-dropping-particle", "family")).strip()
-    given = str(person.get("given", "")).strip()
-    if not given:
-        return family
-    return f"{family}, {given}" if inverted else f"{given} {family}"
-
-
-def names(people: list[dict]) -> str:
-    """First name inverted, the rest natural: 'de Bary, Wm. Theodore, and Richard Lufrano'."""
-    shown = [name_of(p, inverted=(i == 0)) for i, p in enumerate(people)]
-    if len(shown) == 1:
-        return shown[0]
-    if len(shown) == 2:
-        return f"{shown[0]}, and {shown[1]}" if "," in shown[0] else f"{shown[0]} and {shown[1]}"
-    return ", ".join(shown[:-1]) + ", and " + shown[-1]
-
-
-def family_names(people: list[dict]) -> str:
-    fams = [str(p.get("literal") or p.get("family", "")) for p in people]
-    if len(fams) > 3:
-        return f"{fams[0]} et al."
-    return " and ".join(fams) if len(fams) <= 2 else ", ".join(fams[:-1]) + ", and " + fams[-1]
-
-
-def _title(src: dict, short: bool = False) -> Markup:
-    title = str(src.get("title", "")).strip()
-    if short and src.get("title-short"):  # CSL's own short title, when the guide gives one
-        title = str(src["title-short"]).strip()
-    elif short and not title.startswith("["):
-        title = title.split(":")[0]
-        words = title.split()
-        if len(words) > 5:  # Chicago short title: the first few key words, no ellipsis
-            words = words[:4]
-            while words[-1].lower() in {"a", "an", "and", "for", "in", "of", "on", "the", "to", "with"}:
-                words.pop()
-            title = " ".join(words)
-    if title.startswith("["):
-        return escape(title)  # a descriptive title: neither quoted nor italic
-    if src.get("type", "book") in BOOK_TYPES:
-        return Markup("<i>{}</i>").format(title)
-    return Markup("“{}”").format(title)
-
-
-def end_sentence(text: str) -> str:
-    """Close with a full stop unless already closed; inside a closing quotation mark (Chicago
-    style), also when the quotation sits at the end of a link."""
-    plain = str(text)
-    closing = next((end for end in ("”</a>", "”") if plain.endswith(end)), "")
-    body = plain[: len(plain) - len(closing)]
-    if not body.endswith((".", "?", "!")):
-        body += "."
-    return Markup(body + closing) if isinstance(text, Markup) else body + closing
-
-
-def bibliography_entry(src: dict) -> Markup:
-    """The full source-list entry."""
-    kind = src.get("type", "book")
-    parts: list[Markup] = []
-    creators = src.get("author") or []
-    if creators:
-        parts.append(escape(end_sentence(names(creators))))
-    elif src.get("editor"):
-        eds = src["editor"]
-        parts.append(escape(names(eds) + (", eds." if len(eds) > 1 else ", ed.")))
-    title = _title(src)
-    parts.append(Markup(title + ("" if str(title).endswith((".", "”")) else ".")) if kind in BOOK_TYPES
-                 else Markup(end_sentence(str(title))))
-    container = src.get("container-title")
-    when = format_date(date_parts(src.get("issued"))) if src.get("issued") else ""
-    if kind in BOOK_TYPES:
-        if creators and src.get("editor"):
-            parts.append(escape(f"Edited by {names_natural(src['editor'])}."))
-        if src.get("edition"):
-            parts.append(escape(end_sentence(str(src["edition"]))))
-        if src.get("volume"):
-            parts.append(escape(end_sentence(f"Vol. {src['volume']}")))
-        if _publication(src, when):
-            parts.append(escape(_publication(src, when)))
-    elif kind == "chapter":
-        piece = Markup("In <i>{}</i>").format(container or "")
-        if src.get("editor"):
-            piece += escape(f", edited by {names_natural(src['editor'])}")
-        if src.get("page"):
-            piece += escape(f", {src['page']}")
-        parts.append(piece + ".")
-        if _publication(src, when):
-            parts.append(escape(_publication(src, when)))
-    elif kind == "speech":
-        parts.append(escape(end_sentence(", ".join(x for x in ("Speech", src.get("event-place", ""), when) if x))))
-    else:
-        bits = Markup(", ").join(
-            ([Markup("<i>{}</i>").format(container)] if container else [])
-            + ([escape(when)] if when else []))
-        if src.get("page") and kind == "article-journal":
-            bits += escape(f": {src['page']}")
-        if bits:
-            parts.append(bits + ".")
-    if src.get("note"):
-        parts.append(escape(end_sentence(str(src["note"]))))
-    if src.get("URL"):
-        url = str(src["URL"])
-        parts.append(Markup('<a href="{}">{}</a>.').format(url, url))
-    return Markup(" ").join(parts)
-
-
-def names_natural(people: list[dict]) -> str:
-    shown = [name_of(p, inverted=False) for p in people]
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
-
-
-def _publication(src: dict, when: str) -> str:
-    place, publisher = src.get("publisher-place", ""), src.get("publisher", "")
-    pub = ": ".join(x for x in (place, publisher) if x)
-    return end_sentence(", ".join(x for x in (pub, when) if x)) if (pub or when) else ""
-
-
-def short_note(src: dict) -> Markup:
-    """The short form used in notes: 'Mishra, “Title”' or 'Mishra, The New Yorker, December 20, 2010'."""
-    who = family_names(src.get("author") or src.get("editor") or [])
-    title = str(src.get("title", ""))
-    if title.startswith("[") and src.get("container-title"):
-        what = Markup("<i>{}</i>").format(src["container-title"])
-        if src.get("issued"):
-            what += escape(", " + format_date(date_parts(src["issued"])))
-    else:
-        what = _title(src, short=True)
-    return Markup(", ").join([escape(who), what]) if who else what
-
-
-def sort_key(src: dict) -> str:
-    people = src.get("author") or src.get("editor") or []
-    first = people[0] if people else {}
-    lead = first.get("literal") or first.get("family") or src.get("title", "")
-    return f"{str(lead).lower()} {date_parts(src.get('issued'))} {str(src.get('title', '')).lower()}"

@@ -14,6 +14,7 @@ file (see tests/test_sandbox_trace.py). docs/citations.md explains the choice.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import hashlib
@@ -310,7 +311,10 @@ def part_is_valid(part: list) -> bool:
     if not part or not all(isinstance(n, int) for n in part):
         return False
     month, day = (part + [1, 1])[1:3]
-    return 1 <= month <= 16 and 1 <= day <= 31 and (len(part) < 3 or month <= 12)
+    if len(part) < 3:
+        return 1 <= month <= 16  # 13–16: a season
+    last = calendar.monthrange(part[0], month)[1] if part[0] > 0 and 1 <= month <= 12 else 31
+    return 1 <= month <= 12 and 1 <= day <= last  # a day that exists (no 30 February)
 
 
 # --- styles --------------------------------------------------------------------------------
@@ -382,6 +386,9 @@ class Cluster:
 class Rendered:
     text: Markup  # what stands in the running text: "(Smith 2001, 4)", "Smith", or "" for a note
     note: Markup | None  # the note pandoc made of it (note styles), or None
+    # the same without links to the bibliography (a handout has no source list to link to)
+    plain_text: Markup = Markup("")
+    plain_note: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -407,14 +414,17 @@ def clear_cache() -> None:
 
 
 def format_citations(library: Library, clusters: list[Cluster], style: str | Path = "chicago-notes-bibliography",
-                     lang: str = "en-US", nocite: tuple[str, ...] = (), guide_root: Path | None = None) -> Formatted:
+                     lang: str = "en-US", nocite: tuple[str, ...] = (), guide_root: Path | None = None,
+                     link_citations: bool = False) -> Formatted:
     """Every cluster of a build and the bibliography, in one pandoc run; the same request
-    again (another output of the build) is answered from the kept result."""
+    again (another output of the build) is answered from the kept result. `link_citations`:
+    each cited item links to its bibliography entry, at the anchor `ANCHOR` + id (pandoc's
+    link-citations); `Rendered.plain_text`/`plain_note` are the same without those links."""
     chosen = resolve_style(style, guide_root)
     check_request(library, clusters, lang, nocite)
-    key = request_key(library, clusters, chosen, lang, nocite)
+    key = request_key(library, clusters, chosen, lang, (nocite, link_citations))
     if key not in _RESULTS:
-        _RESULTS[key] = run_citeproc(library, clusters, chosen, lang, nocite)
+        _RESULTS[key] = run_citeproc(library, clusters, chosen, lang, nocite, link_citations)
     return _RESULTS[key]
 
 
@@ -437,11 +447,16 @@ def request_key(library: Library, clusters, style: Style, lang: str, nocite) -> 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_citeproc(library: Library, clusters: list[Cluster], style: Style, lang: str, nocite) -> Formatted:
+def run_citeproc(library: Library, clusters: list[Cluster], style: Style, lang: str, nocite,
+                 link_citations: bool = False) -> Formatted:
     document = citeproc_document(library, clusters, lang, nocite)
+    if link_citations:
+        document["meta"]["link-citations"] = {"t": "MetaBool", "c": True}
     output, warnings = run_pandoc(["-f", "json", "-t", "json", f"--lua-filter={LUA_FILTER}", "--citeproc",
                                    f"--csl={style.path}"], json.dumps(document, ensure_ascii=False))
     blocks = json.loads(output)["blocks"]
+    if link_citations and lang.startswith("en-US"):  # the en-US locale puts punctuation inside quotes
+        punctuation_into_links(blocks)
     return Formatted(tuple(rendered_clusters(blocks, len(clusters))), tuple(bibliography(blocks)),
                      style.heading, style.is_note_style, tuple(warnings))
 
@@ -502,6 +517,39 @@ def words(text: str) -> list[dict]:
     return inlines
 
 
+def punctuation_into_links(node) -> None:
+    """With link-citations, pandoc closes the link before the note's full stop, so "“Title”."
+    is not turned into "“Title.”" as the en-US locale asks: the stop moves into the link here."""
+    if isinstance(node, dict):
+        return punctuation_into_links(node.get("c"))
+    if not isinstance(node, list):
+        return None
+    for here, after in zip(node, node[1:]):
+        if isinstance(here, dict) and here.get("t") == "Link" and isinstance(after, dict) and after.get("t") == "Str" \
+                and after["c"][:1] in (".", ","):
+            last = last_str(here["c"][1])
+            if last is not None and last["c"].endswith("”"):
+                last["c"] = last["c"][:-1] + after["c"][0] + "”"
+                after["c"] = after["c"][1:]
+    for child in node:
+        punctuation_into_links(child)
+    return None
+
+
+def last_str(inlines: list) -> dict | None:
+    """The last Str of inlines (inside spans and emphasis)."""
+    for node in reversed(inlines):
+        if node.get("t") == "Str":
+            return node
+        if node.get("t") == "Span":
+            return last_str(node["c"][1])
+        if node.get("t") in ("Emph", "Strong"):
+            return last_str(node["c"])
+        if node.get("t") != "Space":
+            return None
+    return None
+
+
 def rendered_clusters(blocks: list[dict], count: int) -> list[Rendered]:
     spans = {}
     for span in walk(blocks, "Span"):
@@ -515,8 +563,9 @@ def rendered(inlines: list[dict]) -> Rendered:
     cite = inlines[0]["c"][1] if inlines and inlines[0]["t"] == "Cite" else inlines
     notes = [i for i in cite if i["t"] == "Note"]
     text = [i for i in cite if i["t"] != "Note"]
-    note = Markup(" ").join(blocks_html(n["c"]) for n in notes) if notes else None
-    return Rendered(inlines_html(text).strip(), note)
+    def note_of(links: bool):
+        return Markup(" ").join(blocks_html(n["c"], links=links) for n in notes) if notes else None
+    return Rendered(inlines_html(text).strip(), note_of(True), inlines_html(text, links=False).strip(), note_of(False))
 
 
 def bibliography(blocks: list[dict]) -> list[Entry]:
@@ -542,18 +591,19 @@ def walk(node, kind: str):
 # flip-flop asks (a book title inside a book title); nocase and other spans of citeproc's
 # own vanish, csl-* spans (csl-left-margin …) keep their class for the style sheet.
 
+ANCHOR = "src-"  # a linked citation points at #src-<id>, the builder's anchor of the entry
 TAGS = {"Strong": "b", "Superscript": "sup", "Subscript": "sub", "Strikeout": "s", "Underline": "u"}
 
 
-def blocks_html(blocks: list[dict]) -> Markup:
-    return Markup(" ").join(inlines_html(b["c"]) for b in blocks if b["t"] in ("Para", "Plain"))
+def blocks_html(blocks: list[dict], links: bool = True) -> Markup:
+    return Markup(" ").join(inlines_html(b["c"], links=links) for b in blocks if b["t"] in ("Para", "Plain"))
 
 
-def inlines_html(inlines: list[dict], italic: bool = False) -> Markup:
-    return Markup("").join(inline_html(i, italic) for i in inlines)
+def inlines_html(inlines: list[dict], italic: bool = False, links: bool = True) -> Markup:
+    return Markup("").join(inline_html(i, italic, links) for i in inlines)
 
 
-def inline_html(node: dict, italic: bool) -> Markup:
+def inline_html(node: dict, italic: bool, links: bool = True) -> Markup:
     kind, content = node["t"], node.get("c")
     if kind == "Str":
         return escape(content)
@@ -562,27 +612,30 @@ def inline_html(node: dict, italic: bool) -> Markup:
     if kind == "LineBreak":
         return Markup("<br>")
     if kind == "Emph":
-        inner = inlines_html(content, not italic)
+        inner = inlines_html(content, not italic, links)
         return Markup('<span style="font-style:normal">{}</span>').format(inner) if italic else Markup("<i>{}</i>").format(inner)
     if kind in TAGS:
-        return Markup(f"<{TAGS[kind]}>{{}}</{TAGS[kind]}>").format(inlines_html(content, italic))
+        return Markup(f"<{TAGS[kind]}>{{}}</{TAGS[kind]}>").format(inlines_html(content, italic, links))
     if kind == "SmallCaps":
-        return Markup('<span class="smallcaps">{}</span>').format(inlines_html(content, italic))
-    return wrapper_html(kind, content, italic)
+        return Markup('<span class="smallcaps">{}</span>').format(inlines_html(content, italic, links))
+    return wrapper_html(kind, content, italic, links)
 
 
-def wrapper_html(kind: str, content, italic: bool) -> Markup:
+def wrapper_html(kind: str, content, italic: bool, links: bool = True) -> Markup:
     if kind == "Span":
         classes = " ".join(c for c in content[0][1] if c.startswith("csl-"))
-        inner = inlines_html(content[1], italic)
+        inner = inlines_html(content[1], italic, links)
         return Markup('<span class="{}">{}</span>').format(classes, inner) if classes else inner
     if kind == "Link":
-        return Markup('<a href="{}">{}</a>').format(content[2][0], inlines_html(content[1], italic))
+        target, inner = content[2][0], inlines_html(content[1], italic, links)
+        if target.startswith("#ref-"):  # link-citations: to the entry in the builder's source list
+            return Markup('<a href="#{}{}">{}</a>').format(ANCHOR, target[5:], inner) if links else inner
+        return Markup('<a href="{}">{}</a>').format(target, inner)
     if kind == "Quoted":
         opening, closing = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
-        return Markup("{}{}{}").format(opening, inlines_html(content[1], italic), closing)
+        return Markup("{}{}{}").format(opening, inlines_html(content[1], italic, links), closing)
     if kind in ("Code", "Math"):
         return escape(content[1])
     if kind == "Cite":
-        return inlines_html(content[1], italic)
+        return inlines_html(content[1], italic, links)
     return Markup("")  # RawInline (never trusted), Image, Note (taken apart by the caller)

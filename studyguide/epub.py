@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 
 from ebooklib import epub
 
+from . import cite
 from .files import atomic_write, read_guide_file
 from .markup import FILE_NAME_RE
 from .model import Guide
@@ -69,7 +70,7 @@ def build_documents(guide: Guide, options: Options) -> list[Document]:
         docs.append(doc("timeline.xhtml", guide.timeline_title, "parts/timeline.html.j2"))
     docs.append(doc("questions.xhtml", "Discussion questions", "parts/questions.html.j2"))
     docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
-    docs.append(doc("sources.xhtml", "Sources", "parts/sources.html.j2", "bibliography"))
+    docs.append(doc("sources.xhtml", cite.heading(guide), "parts/sources.html.j2", "bibliography"))
     return docs
 
 

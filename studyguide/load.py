@@ -17,13 +17,14 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from . import cite, guideslug, schema
+from . import cite, citeproc, guideslug, schema
 from .errors import ContentError, Problems
 from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (Converter, DocumentState, TermMatcher, fill_figure_numbers, slugify, typographic,
                      url_problem)
 from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
                     Source, Term, Use)
+from .citation import Cite
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
 
 # names and ids are matched whole (fullmatch): '$' would let a trailing line break through
@@ -65,8 +66,9 @@ def load_guide(root: Path) -> Guide:
     check_guide_files(root, problems)
     config = load_config(root, problems)
     terms = load_glossary(root, problems)
-    sources = load_sources(root, problems)
-    source_ids = known_ids(sources, [root / n for n in ("sources.yaml", "sources.yml", "sources.json")], problems)
+    library, places = load_sources(root, problems)
+    sources = {item["id"]: item for item in library.items}
+    source_ids = known_ids(sources, [root / n for n in LIBRARY_NAMES], problems)
     raw_chapters = load_chapters(root, problems)
     slugs = chapter_slugs(root / "chapters")
     timeline = load_timeline(root, slugs, problems)
@@ -78,17 +80,34 @@ def load_guide(root: Path) -> Guide:
     for chapter in raw_chapters:
         check_chapter_text(chapter, problems)
         check_questions(chapter, excerpts, problems)
-    guide, converter, states = assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, people,
-                                        matcher, figures, problems)
+    guide, converter, states = assemble(root, config, terms, library, places, source_ids, raw_chapters, timeline,
+                                        people, matcher, figures, problems)
     numbers = number_figures(raw_chapters, states, figures, converter, root / "figures.yaml", problems)
     check_anchor_links(guide, converter, numbers, problems)
     problems.raise_if_errors()
     guide = draw_figures(with_figure_numbers(guide, numbers), figures, numbers, states)
+    check_citations(guide, places, root / "guide.yaml", problems)
+    problems.raise_if_errors()
     return replace(guide, warnings=tuple(str(w) for w in problems.warnings))
 
 
-GUIDE_FILES = {"guide.yaml", "glossary.yaml", "sources.yaml", "sources.yml", "sources.json", "timeline.yaml",
-               "people.yaml", "figures.yaml"}
+def check_citations(guide: Guide, places: dict, guide_yaml: Path, problems: Problems) -> None:
+    """Format the guide's citations once (the outputs of this process share the result) and
+    pass citeproc's warnings on, at the source they are about."""
+    try:
+        done = cite.typeset(guide)
+    except citeproc.CiteprocError as exc:
+        problems.error(guide_yaml, None, f"the citations cannot be formatted: {exc}")
+        return
+    for warning in done.warnings:
+        key = warning.rsplit(": ", 1)[-1].strip()
+        path, line = places.get(key, (guide_yaml, None))
+        problems.warn(path, line, warning.removeprefix("Citeproc: ") + " in this style (give it a type the style lists)"
+                      if "no printed form" in warning else warning)
+
+
+LIBRARY_NAMES = ("sources.yaml", "sources.yml", "sources.json", "sources.bib", "sources.ris")
+GUIDE_FILES = {"guide.yaml", "glossary.yaml", *LIBRARY_NAMES, "timeline.yaml", "people.yaml", "figures.yaml"}
 REFERENCE_FORMATS = {".bib": "BibTeX", ".bibtex": "BibTeX", ".biblatex": "BibLaTeX", ".ris": "RIS",
                      ".enl": "EndNote", ".xml": "EndNote XML", ".nbib": "PubMed"}
 
@@ -100,12 +119,15 @@ def check_guide_files(root: Path, problems: Problems) -> None:
         name, stem, suffix = path.name, path.name.split(".")[0].lower(), path.suffix.lower()
         if name in GUIDE_FILES:
             continue
-        if suffix in REFERENCE_FORMATS and stem in ("sources", "references", "bibliography", "library"):
+        if suffix in (".bib", ".ris") and stem in ("references", "bibliography", "library"):
+            problems.error(path, None, f"'{name}' is not read under this name: rename it to sources{suffix}")
+        elif suffix in REFERENCE_FORMATS and stem in ("sources", "references", "bibliography", "library"):
             problems.error(path, None, f"a {REFERENCE_FORMATS[suffix]} file is not read: export the library as "
                                        "CSL-JSON and save it as sources.json (Zotero: File > Export Library > "
-                                       "CSL JSON), or as CSL-YAML in sources.yaml")
+                                       "CSL JSON), as BibTeX in sources.bib, as RIS in sources.ris, or as "
+                                       "CSL-YAML in sources.yaml")
         elif stem in {n.split(".")[0] for n in GUIDE_FILES}:
-            wanted = "sources.yaml or sources.json" if stem == "sources" else f"{stem}.yaml"
+            wanted = "sources.yaml, sources.json, sources.bib or sources.ris" if stem == "sources" else f"{stem}.yaml"
             problems.error(path, None, f"'{name}' is not read under this name: rename it to {wanted}")
         elif suffix in (".md", ".qmd", ".docx") and re.match(r"\d\d", name):
             problems.error(path, None, f"'{name}' looks like a chapter: chapters go in the chapters/ folder")
@@ -182,7 +204,31 @@ def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     config["content_note"] = str(data.get("content_note") or "")
     config["teacher_guidance"] = str(data.get("teacher_guidance") or "")
     config["handouts"] = load_handout_settings(data.get("handouts"), path, data.line_of("handouts"), problems)
+    config["csl"], config["note_style"] = citation_style(data, path, problems)
+    config["nocite"] = nocite_ids(data, path, problems)
     return config
+
+
+def citation_style(data: Mapping, path: Path, problems: Problems) -> tuple[str, bool]:
+    """`csl:` names a bundled style (chicago-notes-bibliography, apa, mla) or a .csl file of the guide."""
+    name = str(data.get("csl") or "chicago-notes-bibliography").strip()
+    try:
+        return name, citeproc.resolve_style(name, path.parent).is_note_style
+    except citeproc.CiteprocError as exc:
+        problems.error(path, data.line_of("csl"), f"csl: {exc}")
+        return "chicago-notes-bibliography", True
+
+
+def nocite_ids(data: Mapping, path: Path, problems: Problems) -> tuple[str, ...]:
+    """`nocite:` the sources listed though not cited: '@*' for all, or '@a, @b' (a list too)."""
+    value = data.get("nocite")
+    if value is None:
+        return ()
+    written = " ".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    found = re.findall(r"@([\w*][\w:.#$%&+?<>~/-]*)", written)
+    if not found:
+        problems.error(path, data.line_of("nocite"), "nocite: write '@*' for every source, or '@a, @b'")
+    return tuple("*" if key == "*" else key for key in found)
 
 
 EARLIEST, LATEST = dt.date(1980, 1, 1), dt.date(2107, 12, 31)  # the dates a ZIP file (the EPUB) can hold
@@ -277,62 +323,61 @@ def build_matcher(terms: list[dict], path: Path, problems: Problems) -> TermMatc
     return TermMatcher(forms)
 
 
-# --- sources.yaml / sources.json --------------------------------------------------------------
+# --- the library: sources.yaml, .json, .bib or .ris ---------------------------------------------
 
-def load_sources(root: Path, problems: Problems) -> dict[str, dict]:
-    paths = [p for p in (root / "sources.yaml", root / "sources.yml", root / "sources.json") if present(p)]
-    sources: dict[str, dict] = {}
-    for path in paths:
+def load_sources(root: Path, problems: Problems) -> tuple[citeproc.Library, dict]:
+    """The guide's library, read by citeproc as reference managers write it; and where each
+    source is written, (path, line) by id. One library file per guide."""
+    paths = [root / name for name in LIBRARY_NAMES if present(root / name)]
+    if len(paths) > 1:
+        problems.error(paths[1], None, f"the guide has more than one library ({', '.join(p.name for p in paths)}): "
+                                       "keep one")
+    if not paths:
+        return citeproc.Library(()), {}
+    path = paths[0]
+    if path.suffix in (".yaml", ".yml", ".json"):
         data = read_yaml(root, path, problems)  # JSON is read by the YAML parser, keeping line numbers
         if data is None:
-            continue
-        if isinstance(data, Mapping) and "references" in data:
-            data = data["references"]
-        if not isinstance(data, Sequence):
-            problems.error(path, 1, "the source list must be a list of sources (- id: …)")
-            continue
-        for entry, line in zip(data, data.item_lines):
-            check_source(entry, path, line, sources, problems)
-    return sources
+            return citeproc.Library(()), {}
+        library = citeproc.library_from_entries(data, path, problems, "html" if path.suffix == ".json" else "markdown")
+        entries = data.get("references") if isinstance(data, Mapping) and "references" in data else data
+        places = {}
+        for entry in entries if isinstance(entries, Sequence) else []:
+            if isinstance(entry, Mapping):
+                schema.check_csl_keys(entry, path, problems)
+                check_names(entry, path, problems)
+                places.setdefault(str(entry.get("id")), (path, entry.line, entry))
+    else:
+        library = citeproc.read_library(root, path, problems)
+        text = read_text(root, path, Problems()) or ""
+        keys = citeproc.bib_keys(text) if path.suffix == ".bib" else [
+            (m.group(1), citeproc.line_at(text, m.start())) for m in citeproc.RIS_ID_RE.finditer(text)]
+        places = {key: (path, line, None) for key, line in reversed(keys)}
+    items = tuple(checked_source(dict(item), places.get(item["id"], (path, None, None)), problems)
+                  for item in library.items)
+    return citeproc.Library(items, library.markup), {key: place[:2] for key, place in places.items()}
 
 
-def check_source(entry, path: Path, line: int, sources: dict, problems: Problems) -> None:
-    if not isinstance(entry, Mapping):
-        problems.error(path, line, "each source must be a mapping with id, type and title")
-        return
-    key = str(entry.get("id") or "").strip()
-    if not key:
-        problems.error(path, line, "source without 'id'")
-        return
-    if key in sources:
-        problems.error(path, line, f"duplicate source id '{key}' (first at line {sources[key]['_line']})")
-        return
-    if not SOURCE_ID.fullmatch(key):
-        problems.error(path, entry.line_of("id"), f"source id '{key}' may hold only letters, digits and _ - . : +")
-        return
-    url = entry.get("URL")
-    if url is not None and url_problem(str(url)):
-        problems.error(path, entry.line_of("URL"), f"source '{key}': {url_problem(str(url))}")
-        entry = without(entry, "URL")
-    if not str(entry.get("title") or "").strip():
-        problems.error(path, line, f"source '{key}' has no title")
-    kind = str(entry.get("type") or "book")
-    if kind not in cite.TYPES:
-        problems.error(path, entry.line_of("type"), f"source '{key}' has unknown type '{kind}' "
-                                                    f"(use one of: {', '.join(sorted(cite.TYPES))})")
-    for role in ("author", "editor"):
+def check_names(entry: Mapping, path: Path, problems: Problems) -> None:
+    for role in ("author", "editor", "translator"):
         people = entry.get(role)
         if people is not None and not (isinstance(people, list) and all(isinstance(p, dict) for p in people)):
-            problems.error(path, entry.line_of(role), f"{role} of '{key}' must be a list like "
+            problems.error(path, entry.line_of(role), f"{role} of '{entry.get('id')}' must be a list like "
                                                       "[{family: Mishra, given: Pankaj}]")
-            entry = without(entry, role)
-    if entry.get("issued") is not None and not date_exists(cite.date_parts(entry.get("issued"))):
-        problems.error(path, entry.line_of("issued"),
-                       f"issued date of '{key}' is not a date (2010-12-20 or {{date-parts: [[2010, 12, 20]]}})")
-    schema.check_csl_keys(entry, path, problems)
-    record = dict(entry, id=key)  # the id as text, whatever YAML made of it (id: 2001)
-    record["_line"], record["_path"] = line, path
-    sources[key] = record
+
+
+def checked_source(item: dict, place: tuple, problems: Problems) -> dict:
+    """An id a citation can name; a URL a reader can open (else a warning, and no link)."""
+    path, line, entry = place
+    key = item["id"]
+    if not SOURCE_ID.fullmatch(key):  # an export may hold such ids (Better BibTeX's "????"): harmless until cited
+        problems.warn(path, line, f"source id '{key}' cannot be cited: an id holds only letters, digits and _ - . : +")
+    url = item.get("URL")
+    if url is not None and url_problem(str(url)):
+        url_line = entry.line_of("URL") if entry is not None and entry.line_of("URL") else line
+        problems.warn(path, url_line, f"source '{key}': {url_problem(str(url))}; it is left out")
+        del item["URL"]
+    return item
 
 
 def without(entry: Mapping, key: str) -> Mapping:
@@ -630,14 +675,15 @@ def load_people(root: Path, slugs: set, problems: Problems) -> list[dict]:
 
 # --- assembling the model ---------------------------------------------------------------------
 
-def assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, people, matcher, figures,
+def assemble(root, config, terms, library, places, source_ids, raw_chapters, timeline, people, matcher, figures,
              problems) -> tuple[Guide, Converter, dict[str, DocumentState]]:
     """The model, every Markdown field converted (what the trees point at is checked there),
     figures not yet numbered nor drawn; the converter, which holds the links to #anchors and
     the figure references; and what converting each chapter found."""
-    bare_sources = {key: make_source(src) for key, src in sources.items()}
+    bare_sources = {item["id"]: Source(item["id"], str(item.get("type") or "book")) for item in library.items}
     converter = Converter(bare_sources, matcher, frozenset(t["id"] for t in terms),
-                          {f["id"]: f["kind"] for f in figures}, root=root, problems=problems, source_ids=source_ids)
+                          {f["id"]: f["kind"] for f in figures}, root=root, problems=problems, source_ids=source_ids,
+                          note_style=config["note_style"])
     chapters, states = [], {}
     for raw in raw_chapters:
         chapter, state = convert_chapter(raw, converter)
@@ -647,14 +693,20 @@ def assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, p
     glossary_path = root / "glossary.yaml"
     glossary = tuple(sorted((make_term(t, converter, states, glossary_path) for t in terms),
                             key=lambda t: t.term.lower()))
-    source_list = tuple(sorted((with_uses(s, states) for s in bare_sources.values()), key=lambda s: s.sort_key))
+    source_list = tuple(with_uses(s, states) for s in bare_sources.values())
+    for f in figures:  # a figure's sources: one citation, its source line
+        if f["sources"]:
+            f["citation"] = converter.register([Cite(k) for k in f["sources"] if k in bare_sources], "bare").number
     for term in glossary:
         if not term.uses:
             problems.warn(glossary_path, next(t["line"] for t in terms if t["id"] == term.id),
                           f"glossary term '{term.term}' is never used in a chapter")
+    listed = set(config["nocite"])
     for src in source_list:
-        if not src.uses:
-            problems.warn(sources[src.id]["_path"], sources[src.id]["_line"], f"source '{src.id}' is never cited")
+        if not src.uses and "*" not in listed and src.id not in listed:
+            problems.warn(*places.get(src.id, (root, None)), f"source '{src.id}' is never cited")
+    for key in sorted(listed - set(bare_sources) - {"*"}):
+        problems.error(root / "guide.yaml", None, f"nocite: '@{key}' is not in the library")
     events = tuple(make_event(e, converter, root / "timeline.yaml") for e in timeline)
     guide_yaml = root / "guide.yaml"
     guide = Guide(
@@ -666,7 +718,8 @@ def assemble(root, config, terms, sources, source_ids, raw_chapters, timeline, p
         teacher_guidance=converter.fragment(config["teacher_guidance"],
                                             (guide_yaml, config["lines"]["teacher_guidance"])),
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
-        timeline=events,
+        timeline=events, library=library.items, library_markup=library.markup, csl=config["csl"],
+        note_style=config["note_style"], nocite=config["nocite"], citations=tuple(converter.citations),
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
                             converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
                      for p in people),
@@ -703,13 +756,6 @@ def make_picture(p: dict, number: int, chapter: str) -> Figure:
     html = fill_figure_numbers(p.get("html", Markup("")), {p["id"]: number})
     return Figure(id=p["id"], number=number, kind="picture", title=Markup(p.get("caption", "")), alt=p.get("alt", ""),
                   svg=Markup(""), rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
-
-
-def make_source(src: dict) -> Source:
-    people = src.get("author") or src.get("editor") or []
-    return Source(id=src["id"], type=str(src.get("type") or "book"), entry=cite.bibliography_entry(src),
-                  short=cite.short_note(src), sort_key=cite.sort_key(src),
-                  short_title=cite._title(src, short=True), authors=cite.family_names(people) if people else "")
 
 
 def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
@@ -764,7 +810,7 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
     state = DocumentState(prefix=raw.slug, chapter_number=raw.number)
     meta, path = raw.meta, raw.path
     body = converter.convert(raw.body, state, (path, raw.body_line))
-    excerpt_anchors = {number: anchor for number, anchor, _ in state.excerpts}
+    excerpt_anchors = {number: anchor for number, anchor, _, _ in state.excerpts}
     asked = [q for q in listed(meta, "questions") if isinstance(q, Mapping) and str(q.get("ask") or "").strip()]
     questions = tuple(
         Question(number=i, ask=link_excerpts(converter.inline(str(q["ask"]), (path, q.text_line("ask"))),
@@ -774,8 +820,9 @@ def convert_chapter(raw: RawChapter, converter: Converter) -> tuple[Chapter, Doc
                  lines=q.get("lines") if isinstance(q.get("lines"), int) else -1)
         for i, q in enumerate(asked, 1))
     objectives = listed(meta, "objectives")
-    excerpts = tuple(Excerpt(number, anchor, Markup(html)) for number, anchor, html in state.excerpts)
-    notes = tuple(Note(i, anchor, ref, html, keys) for i, (anchor, ref, html, keys) in enumerate(state.notes, 1))
+    excerpts = tuple(Excerpt(number, anchor, Markup(html), keys) for number, anchor, html, keys in state.excerpts)
+    notes = tuple(Note(i, anchor, ref, html, keys, citation)
+                  for i, (anchor, ref, html, keys, citation) in enumerate(state.notes, 1))
     term_ids = tuple(dict.fromkeys(term_id for term_id, _ in state.term_uses))
     chapter = Chapter(
         number=raw.number, slug=raw.slug, title=typographic(str(meta.get("title")).strip()),
@@ -998,7 +1045,6 @@ def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple
         rest = 100 - sum(d.value for d in data)
         if percent and rest > 0:  # the chart's last part, drawn as outlines
             rows += ((f["rest"] or "other", draw.fmt(rest) + "%"),)
-    source = Markup("; ").join(Markup('<a href="#{}">{}</a>').format(sources[k].anchor, sources[k].short)
-                               for k in f["sources"])
+    source = Markup('<span data-cite="{}"></span>').format(f["citation"]) if "citation" in f else Markup("")
     return Figure(id=f["id"], number=number, kind=f["kind"], title=typographic(f["title"]), alt=f["alt"],
                   svg=Markup(svg), rows=rows, source=source, chapter=chapter, columns=f["columns"])

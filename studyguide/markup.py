@@ -2,7 +2,10 @@
 
 A fresh `markdown.Markdown` is made per document. Extensions:
 
-* citations ``[@key, p. 4; @other]`` -> a note placeholder ``<span data-note="N">``;
+* citations ``[@key, p. 4; @other]`` -> data (`model.Citation`, kept by the `Converter`) and a
+  placeholder: ``<span data-note="N">`` for a note (note styles), ``<span data-cite="K">`` for a
+  citation standing in the text (author-date styles, inside a footnote, in a short field);
+  `cite.py` formats them when rendering;
 * explicit glossary marks ``[[form]]`` / ``[[shown text|term]]``;
 * automatic glossary linking: the first use of a term in each chapter, outside
   headings, links, block quotations and code (a tree processor);
@@ -45,8 +48,8 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from . import dialect
-from .cite import end_sentence
 from .citation import BRACKETED_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed
+from .model import Citation
 from .errors import Problems
 from .files import GuideFileError, inside_guide, read_guide_file
 from .yamlfile import CONTROL_RE
@@ -94,10 +97,11 @@ class DocumentState:
     prefix: str  # anchor prefix, e.g. the chapter slug
     chapter_number: int = 0
     citations: list[list[Cite]] = field(default_factory=list)  # the items of each citation
-    notes: list[tuple[str, str, Markup, tuple]] = field(default_factory=list)  # (anchor, ref, html, source ids)
+    # (anchor, ref, html, source ids, number of the citation note's Citation or None)
+    notes: list[tuple[str, str, Markup, tuple, int | None]] = field(default_factory=list)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
     term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
-    excerpts: list[tuple[str, str, str]] = field(default_factory=list)  # (number, anchor, html)
+    excerpts: list[tuple[str, str, str, tuple]] = field(default_factory=list)  # (number, anchor, html, source ids)
     words: int = 0
     images: list[str] = field(default_factory=list)  # paths relative to the guide directory
     figures: list[str] = field(default_factory=list)  # ids of figures placed in the document
@@ -147,13 +151,10 @@ class NarrativeCitationProcessor(InlineProcessor):
         self.state, self.sources = state, sources
 
     def handleMatch(self, m, data):
-        source = self.sources.get(m.group(1))
-        if source is None:
+        if m.group(1) not in self.sources:
             return None, None, None
-        el = etree.Element("span")
-        el.set("class", "cite-author")
-        el.text = source.authors or source.short_title
-        el.append(note_call(self.state, [narrative(m.group(1), m.group(2))]))
+        el = note_call(self.state, [narrative(m.group(1), m.group(2))])
+        el.set("data-narrative", "1")  # the style writes the name in the text; a call of its own
         return el, m.start(0), m.end(0)
 
 
@@ -161,6 +162,12 @@ def note_call(state: DocumentState, items: list) -> etree.Element:
     state.citations.append(items)
     el = etree.Element("span")
     el.set("data-note", str(len(state.citations)))  # numbered in document order by NoteOrder
+    return el
+
+
+def cite_placeholder(number: int) -> etree.Element:
+    el = etree.Element("span")
+    el.set("data-cite", str(number))
     return el
 
 
@@ -296,7 +303,8 @@ class GlossaryLinker(Treeprocessor):
         self._walk(root)
 
     def _walk(self, el):
-        if el.tag in SKIP_TAGS or el.get("data-note") is not None or el.get("class") in NOT_LINKED:
+        if el.tag in SKIP_TAGS or el.get("data-note") is not None or el.get("data-cite") is not None \
+                or el.get("class") in NOT_LINKED:
             return
         if el.text:
             el.text = self._link_in(el, 0, el.text)
@@ -350,18 +358,21 @@ NOTES_HOLDER = "sg-notes"  # the element at the end of the tree that carries foo
 
 
 class NoteOrder(Treeprocessor):
-    """Makes the notes, numbered in document order: the citation notes, one per paragraph, and
-    the author's footnotes ([^id] and ^[…]), each its own note.
+    """Makes the notes, numbered in document order, and the document's citations as data
+    (`model.Citation`, kept by the `Converter`).
 
-    The citations of one paragraph (list item, table cell) share a single note, placed at the
-    paragraph's last citation, as the Chicago Manual allows (17th ed., 14.57) to keep note
-    references few; a source cited twice there is named once, its locators joined. A
-    citation inside a footnote is written out in the footnote's text, as in pandoc's notes.
+    In a note style the citations of one paragraph (list item, table cell) share a single
+    note, placed at the paragraph's last citation, as the Chicago Manual allows (17th ed.,
+    14.57) to keep note references few; a source cited plainly twice there is named once, its
+    locators joined. A narrative citation (@key says) is a note of its own at its place, the
+    name in the text. In an author-date style each citation stays where it is written, in the
+    text. The author's footnotes ([^id] and ^[…]) are notes in either; a citation inside one is
+    formatted inside it, as pandoc does.
     """
 
-    def __init__(self, md, state: DocumentState, sources: dict, inline: bool = False):
+    def __init__(self, md, state: DocumentState, converter: Converter, inline: bool = False):
         super().__init__(md)
-        self.state, self.sources, self.inline = state, sources, inline
+        self.state, self.converter, self.inline = state, converter, inline
 
     def run(self, root):
         self.state.notes = []
@@ -370,36 +381,51 @@ class NoteOrder(Treeprocessor):
         footnotes = self.take_footnotes(root)
         holder = etree.Element("div")
         holder.set("class", NOTES_HOLDER)
-        for group in note_groups(root):
+        for group in note_groups(root, self.converter.note_style):
+            if group[0][0].get("data-note") and not self.converter.note_style:
+                self.in_text(group[0])
+                continue
             number = len(self.state.notes) + 1
             ref = f"{self.state.prefix}-ref-{number}"
+            citation = None
             if group[0][0].get("data-note"):
-                html, cited = self.citation_note(group)
+                citation, cited = self.citation_note(group)
             else:
-                html, cited = Markup(""), self.footnote_note(group[0], footnotes, holder, number)
-            self.state.notes.append((f"{self.state.prefix}-note-{number}", ref, html, tuple(cited)))
+                cited = self.footnote_note(group[0], footnotes, holder, number)
+            self.state.notes.append((f"{self.state.prefix}-note-{number}", ref, Markup(""), tuple(cited), citation))
             self.state.source_uses.extend((key, ref) for key in cited)
         for label in footnotes:
             self.state.warnings.append((f"[^{label}]:", f"footnote [^{label}] is never referenced in the text"))
         if len(holder):
             root.append(holder)
 
+    def items_of(self, calls) -> list[Cite]:
+        return [item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1]]
+
+    def register(self, items: list[Cite], place: str, in_note: int = 0) -> Citation:
+        return self.converter.register(items, place, self.state.prefix if self.state.chapter_number else "", in_note)
+
+    def in_text(self, call: tuple) -> None:
+        """Author-date: the citation stays in the text, where it is written."""
+        el, parent = call
+        citation = self.register(self.items_of([call]), "note")
+        self.state.source_uses.extend((key, citation.anchor) for key in citation.source_ids)
+        replace_element(parent, el, cite_placeholder(citation.number))
+
     def write_out(self, root) -> None:
         """A short field (an answer, a definition) has no notes: its citations and footnotes are
         written out in brackets where they are called."""
         footnotes = self.take_footnotes(root)
-        for group in note_groups(root):
+        for group in note_groups(root, self.converter.note_style):
             el, parent = group[-1]
             if el.get("data-note"):
-                html = note_html([i for call, _ in group for i in self.state.citations[int(call.get("data-note")) - 1]],
-                                 self.sources, end=False)
+                citation = self.register(merged(self.items_of(group)), "inline")
                 for call, call_parent in group[:-1]:
                     remove_keeping_tail(call_parent, call)
-                written = etree.fromstring(f"<span> ({html})</span>")
-                written.set("class", "cite-inline")
+                written = cite_placeholder(citation.number)
             else:
                 holder = etree.Element("div")
-                self.footnote_note(group[0], footnotes, holder, 0)
+                self.footnote_note(group[0], footnotes, holder, 0, "inline")
                 el = next(c for c in parent if c.get("data-note") == "0")
                 content = holder[0]
                 parts = list(content) if len(content) and all(p.tag == "p" for p in content) else [content]
@@ -411,20 +437,19 @@ class NoteOrder(Treeprocessor):
                     part.attrib.clear()
                     written.append(part)
                 etree.SubElement(written, "span").text = ")"
-            written.tail = el.tail
-            parent.insert(list(parent).index(el), written)
-            parent.remove(el)
+            replace_element(parent, el, written)
 
-    def citation_note(self, calls) -> tuple[Markup, list[str]]:
-        items = [item for call, _ in calls for item in self.state.citations[int(call.get("data-note")) - 1]]
+    def citation_note(self, calls) -> tuple[int, list[str]]:
+        items = self.items_of(calls)
         for call, parent in calls[:-1]:
             remove_keeping_tail(parent, call)
         calls[-1][0].set("data-note", str(len(self.state.notes) + 1))
-        return note_html(items, self.sources), list(dict.fromkeys(c.id for c in items))
+        calls[-1][0].attrib.pop("data-narrative", None)
+        citation = self.register(merged(items) if len(calls) > 1 or len(items) > 1 else items, "note")
+        return citation.number, list(citation.source_ids)
 
     def take_footnotes(self, root) -> dict[str, etree.Element]:
-        """The footnotes' texts (Python-Markdown's footnote list, taken out of the tree), their
-        citations written out."""
+        """The footnotes' texts (Python-Markdown's footnote list, taken out of the tree)."""
         found = {}
         for div in [el for el in root if el.tag == "div" and el.get("class") == "footnote"]:
             root.remove(div)
@@ -433,7 +458,7 @@ class NoteOrder(Treeprocessor):
                     found[li.get("id")[3:]] = li
         return found
 
-    def footnote_note(self, call: tuple, footnotes: dict, holder, number: int) -> list[str]:
+    def footnote_note(self, call: tuple, footnotes: dict, holder, number: int, place: str = "footnote") -> list[str]:
         """Put the footnote's call in the text and its content in the holder; the sources it cites."""
         el, parent = call
         content = etree.SubElement(holder, "div")
@@ -456,30 +481,48 @@ class NoteOrder(Treeprocessor):
             content.extend(list(el))
         placeholder = etree.Element("span")
         placeholder.set("data-note", str(number))
-        placeholder.tail = el.tail
-        parent.insert(list(parent).index(el), placeholder)
-        parent.remove(el)
-        return self.write_out_citations(content)
+        replace_element(parent, el, placeholder)
+        return self.cite_in_footnote(content, number, place)
 
-    def write_out_citations(self, content) -> list[str]:
-        """The citations inside a footnote, written in its text: "… as Mishra argues (Mishra, “Staying Power,” p. 4)"."""
+    def cite_in_footnote(self, content, number: int, place: str) -> list[str]:
+        """The citations inside a footnote, as data formatted inside the note: placeholders."""
         cited = []
         for parent in list(content.iter()):
             for call in [c for c in parent if c.tag == "span" and c.get("data-note")]:
                 items = self.state.citations[int(call.get("data-note")) - 1]
-                cited += [c.id for c in items]
-                written = etree.fromstring(f"<span> ({note_html(items, self.sources, end=False)})</span>")
-                written.set("class", "cite-inline")
-                written.tail = call.tail
-                parent.insert(list(parent).index(call), written)
-                parent.remove(call)
+                citation = self.register(items, place, number)
+                cited += list(citation.source_ids)
+                replace_element(parent, call, cite_placeholder(citation.number))
         return list(dict.fromkeys(cited))
 
 
-def note_groups(root) -> list[list[tuple]]:
+def replace_element(parent, old, new) -> None:
+    """`new` where `old` stood, with the text that followed `old`."""
+    new.tail = old.tail
+    parent.insert(list(parent).index(old), new)
+    parent.remove(old)
+
+
+def merged(items: list[Cite]) -> list[Cite]:
+    """The items of one note: a source cited plainly more than once is named once, its
+    locators of one kind joined ("p. 4" and "p. 7" -> "p. 4, 7")."""
+    out: list[Cite] = []
+    for item in items:
+        at = next((i for i, o in enumerate(out) if item.mergeable and o.mergeable and o.id == item.id
+                   and (o.label == item.label or not o.locator or not item.locator)), None)
+        if at is None:
+            out.append(item)
+        elif item.locator and item.locator != out[at].locator:
+            known = out[at]
+            joined = f"{known.locator}, {item.value}" if known.locator else item.locator
+            out[at] = Cite(known.id, joined, known.label or item.label)
+    return out
+
+
+def note_groups(root, note_style: bool = True) -> list[list[tuple]]:
     """The note calls (element, parent) in groups that become one note each: the citations of a
-    paragraph, or one footnote; in the order of each group's last call. A footnote's own
-    citations are left to it."""
+    paragraph (note styles), a narrative citation, a citation in an author-date style, or one
+    footnote; in the order of each group's last call. A footnote's own citations are left to it."""
     groups: dict[int, list[tuple]] = {}
     order: list[int] = []
 
@@ -487,13 +530,14 @@ def note_groups(root) -> list[list[tuple]]:
         for child in el:
             key = None
             if child.tag == "span" and child.get("data-note"):
-                key = id(block)
+                key = id(block) if note_style and not child.get("data-narrative") else id(child)
             elif footnote_call(child):
                 key = id(child)
             if key is not None:
                 groups.setdefault(key, []).append((child, el))
                 order.append(key)
-                strip_space_before(el, child)
+                if footnote_call(child) or (note_style and not child.get("data-narrative")):
+                    strip_space_before(el, child)
                 if key == id(child):
                     continue
             walk(child, child if child.tag in NOTE_BLOCKS else block)
@@ -518,50 +562,6 @@ def strip_space_before(parent, el) -> None:
             before.tail = before.tail.rstrip(" \t")
     elif parent.text:
         parent.text = parent.text.rstrip(" \t")
-
-
-def note_html(items: list, sources: dict, end: bool = True) -> Markup:
-    """'See Source, pp. 4, 7; Other, 12, emphasis added': plain citations of a source are named
-    once with their locators joined; a citation with a prefix, suffix or mode stays its own piece."""
-    pieces: dict[tuple, list] = {}
-    for item in items:
-        key = (item.id, "") if item.mergeable else (item.id, len(pieces))
-        found = pieces.setdefault(key, [item])
-        if item.locator and item.locator not in [c.locator for c in found]:
-            found.append(item)
-    html = Markup("; ").join(note_piece(group, sources[group[0].id]) for group in pieces.values())
-    return end_sentence(capitalised(html)) if end else html
-
-
-def note_piece(group: list, src) -> Markup:
-    first = group[0]
-    name = src.short if first.mode == "normal" else src.short_title
-    piece = Markup('<a href="#{}">{}</a>').format(src.anchor, name)
-    locators = [c.locator for c in group if c.locator]
-    if locators:
-        piece += escape(", " + join_locators(locators))
-    if first.prefix:
-        piece = escape(first.prefix + " ") + piece
-    if first.suffix:
-        piece += escape(first.suffix if first.suffix[0] in ",;:." else " " + first.suffix)
-    return piece
-
-
-def capitalised(html: Markup) -> Markup:
-    """A note begins with a capital: "See Mishra …" for [see @mishra2010]."""
-    text = str(html)
-    return Markup(text[0].upper() + text[1:]) if text and text[0].islower() else html
-
-
-PAGE_LOCATOR = re.compile(r"^pp?\.\s*(\S.*)$")
-
-
-def join_locators(locators: list[str]) -> str:
-    """['p. 4', 'pp. 7–9'] -> 'pp. 4, 7–9'; other locators are listed as written."""
-    pages = [PAGE_LOCATOR.match(locator) for locator in locators]
-    if len(locators) > 1 and all(pages):
-        return "pp. " + ", ".join(match.group(1) for match in pages)
-    return ", ".join(locators)
 
 
 def remove_keeping_tail(parent, el) -> None:
@@ -591,8 +591,8 @@ class NoteText(Postprocessor):
         held, text = text[start:], text[:start].rstrip() + "\n"
         for kind, key, html in HELD_RE.findall(held):
             if kind == "note" and int(key) <= len(self.state.notes):
-                anchor, ref, _, keys = self.state.notes[int(key) - 1]
-                self.state.notes[int(key) - 1] = (anchor, ref, Markup(note_paragraphs(html)), keys)
+                anchor, ref, _, keys, citation = self.state.notes[int(key) - 1]
+                self.state.notes[int(key) - 1] = (anchor, ref, Markup(note_paragraphs(html)), keys, citation)
             elif kind == "box":
                 self.state.boxes.append(Markup(html.strip()))
             elif kind in ("picture", "caption"):
@@ -615,9 +615,9 @@ def note_paragraphs(html: str) -> str:
 class ExcerptNumberer(Treeprocessor):
     """Numbers a chapter's top-level block quotations as source excerpts; sets section ids; counts words."""
 
-    def __init__(self, md, state: DocumentState, ids: set[str]):
+    def __init__(self, md, state: DocumentState, converter: Converter):
         super().__init__(md)
-        self.state, self.ids = state, ids
+        self.state, self.converter, self.ids = state, converter, converter.ids
 
     def run(self, root):
         count = 0
@@ -632,7 +632,7 @@ class ExcerptNumberer(Treeprocessor):
                 label.set("class", "excerpt-label")
                 label.text = f"Excerpt {number}"
                 el.insert(0, label)
-                self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode")))
+                self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode"), self.cited(el)))
             elif el.tag in ("h2", "h3", "h4", "h5", "h6") and el.get("id"):
                 self.given_id(el)
             elif el.tag in ("h2", "h3", "h4") and not el.get("id"):
@@ -640,6 +640,16 @@ class ExcerptNumberer(Treeprocessor):
         self.state.words = sum(len("".join(el.itertext()).split()) for el in root
                                if el.tag not in ("blockquote", "pre", "h2", "h3", "h4")
                                and el.get("class") != NOTES_HOLDER)
+
+    def cited(self, excerpt) -> tuple[str, ...]:
+        """The sources the excerpt's citations name."""
+        found = []
+        for el in excerpt.iter("span"):
+            if el.get("data-note") and int(el.get("data-note")) <= len(self.state.notes):
+                found += self.state.notes[int(el.get("data-note")) - 1][3]
+            elif el.get("data-cite"):
+                found += self.converter.citations[int(el.get("data-cite"))].source_ids
+        return tuple(dict.fromkeys(found))
 
     def given_id(self, heading) -> None:
         """A heading's {#id}: a name no other heading and none of the builder's ids has."""
@@ -936,10 +946,10 @@ class StudyGuideExtension(Extension):
         md.treeprocessors.register(Typography(md), "typography", 6)
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, state, c.matcher), "glossary", 5)
-        md.treeprocessors.register(NoteOrder(md, state, c.sources, inline=not self.autolink), "note-order", 4.5)
+        md.treeprocessors.register(NoteOrder(md, state, c, inline=not self.autolink), "note-order", 4.5)
         md.treeprocessors.register(dialect.PictureCaptions(md, state), "picture-captions", 4.3)
         md.treeprocessors.register(TargetCheck(md, state, c.root), "targets", 4.2)  # before excerpts are copied
-        md.treeprocessors.register(ExcerptNumberer(md, state, c.ids), "excerpts", 4)
+        md.treeprocessors.register(ExcerptNumberer(md, state, c), "excerpts", 4)
         md.treeprocessors.register(FigureOrder(md, state), "figure-order", 3.9)
         md.postprocessors.register(RawHtmlSanitizer(md), "sanitize", 35)
         md.postprocessors.register(NoteText(md, state), "note-text", 1)
@@ -991,7 +1001,7 @@ def caption_only(figure, figure_id: str) -> etree.Element:
         if el is label or el.get("class") == "figure-credit":
             remove_keeping_tail(caption, el)
     for parent in list(caption.iter()):
-        for call in [c for c in parent if c.get("data-note")]:
+        for call in [c for c in parent if c.get("data-note") or c.get("data-cite")]:
             remove_keeping_tail(parent, call)
     caption.tag, caption.attrib = "div", {"data-sg-caption": figure_id}
     caption.text = (caption.text or "").strip()
@@ -1038,7 +1048,7 @@ class Converter:
     given (`where`); links to #anchors are kept in `anchor_links` for the loader to check once
     every id is known. `ids` holds the guide's heading ids: one id space for all documents."""
 
-    sources: dict  # id -> model.Source (for short note forms)
+    sources: dict  # id -> model.Source: the ids that can be cited
     matcher: TermMatcher
     term_ids: frozenset
     figures: dict = field(default_factory=dict)  # id -> kind of the figures declared in figures.yaml
@@ -1049,6 +1059,14 @@ class Converter:
     source_ids: frozenset | None = None  # the names that count as known (all, when the source list is broken)
     placed: dict = field(default_factory=dict)  # figure id -> (path, line) where a chapter places it
     figure_refs: list = field(default_factory=list)  # (figure id, text, path, line)
+    note_style: bool = True  # the guide's citation style gives notes (else citations in the text)
+    citations: list = field(default_factory=list)  # every model.Citation made, by number
+
+    def register(self, items, place: str, chapter: str = "", in_note: int = 0) -> Citation:
+        """A citation as data, numbered through the guide."""
+        citation = Citation(len(self.citations), tuple(items), place, chapter, in_note)
+        self.citations.append(citation)
+        return citation
 
     def known_source(self, key: str) -> bool:
         return key in self.sources or (self.source_ids is not None and key in self.source_ids)

@@ -4,12 +4,17 @@ HTML fragments in the model are already converted from Markdown and sanitised
 (`markupsafe.Markup`). Chapter bodies carry two kinds of placeholders that the
 renderers fill per medium:
 
-* ``<span data-note="N"></span>`` — citation note N of the chapter
-  (a footnote in print, a note reference in the e-book);
+* ``<span data-note="N"></span>`` — note N of the chapter, a citation note or the author's
+  footnote (a footnote in print, a note reference in the e-book);
+* ``<span data-cite="K"></span>`` — citation K of the guide (`Guide.citations`) standing in
+  the text: in-text in an author-date style, inside a footnote, or written out in a short
+  field; `cite.py` fills it for the medium;
 * ``<div data-figure="id"></div>`` — a chart placed in the chapter;
 * links to ``#id`` anchors that the EPUB writer maps to the file holding them.
 
-Footnotes ([^id], ^[…]) are notes like the citation notes, numbered with them. Picture
+Citations are data (`Citation`: source ids, locators, prefixes, suffixes, modes), formatted
+only when rendering, by `cite.py` through the CSL style the guide names. Footnotes ([^id],
+^[…]) are notes like the citation notes, numbered with them. Picture
 figures are in the body as <figure> elements, numbered when the guide is loaded.
 """
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markupsafe import Markup
+
+from .citation import Cite
 
 LEVELS = ("recall", "analysis", "evaluation", "document")
 
@@ -49,13 +56,9 @@ class Term:
 
 @dataclass(frozen=True)
 class Source:
+    """An item of the guide's library; its CSL data is in `Guide.library`."""
     id: str
     type: str
-    entry: Markup  # the source-list entry, Chicago style
-    short: Markup  # the short form used in notes
-    sort_key: str
-    short_title: Markup = Markup("")  # the short form without the author (author named in the text)
-    authors: str = ""  # the authors' family names, for a narrative citation ("Mishra argues …")
     uses: tuple[Use, ...] = ()
 
     @property
@@ -64,12 +67,36 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Citation:
+    """One citation as the author wrote it ([@a, p. 4; see @b], @a [p. 5]); in a note style
+    the citations of one paragraph are one citation, one note.
+    `place`: note (a note of its own, or in-text in an author-date style), footnote (written
+    inside the author's footnote `in_note`), inline (written out in brackets in a short
+    field) or bare (a figure's source line)."""
+    number: int  # index in Guide.citations, the K of data-cite="K"
+    items: tuple[Cite, ...]
+    place: str
+    chapter: str = ""  # slug of the chapter it stands in; "" for the guide's other fields
+    in_note: int = 0  # place footnote: the number of the chapter's note it is written in
+
+    @property
+    def source_ids(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.id for c in self.items))
+
+    @property
+    def anchor(self) -> str:
+        """The id of a citation standing in the text, for the source list's links back to it."""
+        return f"{self.chapter or 'guide'}-use-cite-{self.number}"
+
+
+@dataclass(frozen=True)
 class Note:
     number: int
     anchor: str  # id of the note itself
     ref_anchor: str  # id of the call in the text
-    html: Markup
+    html: Markup  # an author's footnote: its text (citations in it as data-cite placeholders); "" for a citation note
     source_ids: tuple[str, ...]
+    citation: int | None = None  # a citation note: the number of its Citation
 
 
 @dataclass(frozen=True)
@@ -77,6 +104,7 @@ class Excerpt:
     number: str  # "1.2"
     anchor: str
     html: Markup
+    source_ids: tuple[str, ...] = ()  # the sources its citations name
 
 
 @dataclass(frozen=True)
@@ -179,11 +207,20 @@ class Guide:
     handouts: HandoutSettings
     chapters: tuple[Chapter, ...]
     glossary: tuple[Term, ...]  # alphabetical
-    sources: tuple[Source, ...]  # in source-list order
+    sources: tuple[Source, ...]  # the library's items, in the library's order (the style orders the list)
     timeline: tuple[Event, ...]
     people: tuple[Person, ...]
     figures: tuple[Figure, ...] = ()  # in number order
     warnings: tuple[str, ...] = field(default=())
+    library: tuple[dict, ...] = ()  # the sources as CSL-JSON items, as citeproc reads them
+    library_markup: str = "html"  # html (CSL-JSON) | markdown (CSL-YAML): how the items' text is marked up
+    csl: str = "chicago-notes-bibliography"  # a bundled style's name or the path of a .csl file in the guide
+    note_style: bool = True  # the style gives notes (Chicago) rather than in-text citations (APA, MLA)
+    nocite: tuple[str, ...] = ()  # ids listed though not cited; "*" for all
+    citations: tuple[Citation, ...] = ()  # every citation of the guide, by number
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
 
     def chapter(self, slug: str) -> Chapter:
         return next(c for c in self.chapters if c.slug == slug)

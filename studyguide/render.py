@@ -14,13 +14,13 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from .model import Chapter, Guide
+from . import cite
+from .model import Chapter, Guide, Note
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
 STYLES = PROJECT / "styles"
 FIGURE_PLACEHOLDER = re.compile(r'<div data-figure="([\w-]+)"\s*(?:/>|></div>)')
-NOTE_PLACEHOLDER = re.compile(r'<span data-note="(\d+)"\s*(?:/>|></span>)')
 PAPER_SIZES = {"a4": ("A4", "297mm"), "letter": ("letter", "279.4mm")}
 
 
@@ -80,6 +80,9 @@ def environment() -> jinja2.Environment:
     env.filters["chapter_body"] = chapter_body
     env.filters["handout_excerpt"] = handout_excerpt
     env.filters["excerpt_sources"] = excerpt_sources
+    env.filters["note_text"] = note_text
+    env.globals["source_list"] = cite.entries
+    env.globals["source_heading"] = cite.heading
     return env
 
 
@@ -87,40 +90,23 @@ def chapter_body(chapter: Chapter, guide: Guide, medium: str) -> Markup:
     """The chapter's body with its figures drawn in and its notes filled in for the medium."""
     figure = environment().get_template("parts/figure.html.j2")
     body = FIGURE_PLACEHOLDER.sub(lambda m: figure.render(figure=guide.figure(m.group(1))), str(chapter.body))
-    return notes_in_body(chapter, Markup(body), medium)
+    return cite.body(chapter, guide, Markup(body), medium)
 
 
-def notes_in_body(chapter: Chapter, body: Markup, medium: str) -> Markup:
-    """Fill the chapter's note placeholders: footnotes in print, note references in the e-book."""
-    notes = {str(n.number): n for n in chapter.notes}
-
-    def print_note(match: re.Match) -> str:
-        note = notes[match.group(1)]
-        return f'<a class="note-anchor" id="{note.ref_anchor}"></a><span class="footnote">{note.html}</span>'
-
-    def ebook_note(match: re.Match) -> str:
-        note = notes[match.group(1)]
-        return (f'<a class="noteref" epub:type="noteref" role="doc-noteref" id="{note.ref_anchor}" '
-                f'href="#{note.anchor}">{note.number}</a>')
-
-    return Markup(NOTE_PLACEHOLDER.sub(print_note if medium == "print" else ebook_note, str(body)))
+def note_text(note: Note, guide: Guide, medium: str) -> Markup:
+    """A note's text (the e-book's endnotes)."""
+    return cite.note_text(note, guide, medium)
 
 
-def handout_excerpt(html: Markup, chapter: Chapter) -> Markup:
-    """An excerpt for a handout: its citation spelled out in brackets, without links."""
-    notes = {str(n.number): n for n in chapter.notes}
-
-    def cited(match: re.Match) -> str:
-        return " (" + re.sub(r"</?a\b[^>]*>", "", str(notes[match.group(1)].html)).rstrip(".") + ")"
-
-    return Markup(NOTE_PLACEHOLDER.sub(cited, str(html)))
+def handout_excerpt(html: Markup, chapter: Chapter, guide: Guide) -> Markup:
+    """An excerpt, picture or box for a handout: its notes spelled out in brackets, without links."""
+    return cite.body(chapter, guide, html, "handout")
 
 
 def excerpt_sources(chapter: Chapter, guide: Guide) -> list:
-    """The sources the chapter's excerpts quote, in source-list order."""
-    numbers = {n for e in chapter.excerpts for n in NOTE_PLACEHOLDER.findall(str(e.html))}
-    keys = {k for n in chapter.notes if str(n.number) in numbers for k in n.source_ids}
-    return [s for s in guide.sources if s.id in keys]
+    """The sources the chapter's excerpts quote, with their entries, in source-list order."""
+    keys = {k for e in chapter.excerpts for k in e.source_ids}
+    return [html for src, html in cite.entries(guide) if src.id in keys]
 
 
 def stylesheet(name: str) -> str:
@@ -140,16 +126,16 @@ def page_css(sheet: str, options: Options) -> str:
 
 def render_print(guide: Guide, options: Options) -> str:
     """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
-    return spaces_inside_emphasis(environment().get_template("print/book.html.j2").render(
+    return spaces_inside_emphasis(cite.fill(environment().get_template("print/book.html.j2").render(
         guide=guide, options=options, medium="print", css=Markup(page_css("print.css", options)),
-        created=options.created(guide)))
+        created=options.created(guide)), guide, "print"))
 
 
 def render_handout(guide: Guide, chapter: Chapter, options: Options) -> str:
     """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
-    return spaces_inside_emphasis(environment().get_template("handout/handout.html.j2").render(
+    return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
         guide=guide, chapter=chapter, options=options, medium="handout",
-        css=Markup(page_css("handout.css", options)), created=guide.date.isoformat()))
+        css=Markup(page_css("handout.css", options)), created=guide.date.isoformat()), guide, "handout"))
 
 
 SPACE_BEFORE_EMPHASIS_RE = re.compile(r" <(em|i|strong|b|cite)(\s[^>]*)?>")
@@ -164,5 +150,5 @@ def spaces_inside_emphasis(html: str) -> str:
 
 
 def render_ebook_document(template: str, guide: Guide, options: Options, title: str, **context) -> str:
-    return environment().get_template(template).render(
-        guide=guide, options=options, medium="ebook", title=title, **context)
+    return str(cite.fill(Markup(environment().get_template(template).render(
+        guide=guide, options=options, medium="ebook", title=title, **context)), guide, "ebook"))

@@ -15,7 +15,7 @@ from .errors import Problems
 from .yamlfile import Mapping
 
 GUIDE = {"title", "subtitle", "language", "authors", "author", "date", "edition", "paper", "slug", "description",
-         "keywords", "content_note", "teacher_guidance", "handouts"}
+         "keywords", "content_note", "teacher_guidance", "handouts", "csl", "nocite"}
 HANDOUTS = {"page_budget", "answer_lines"}
 CHAPTER = {"title", "objectives", "teacher_notes", "questions"}
 QUESTION = {"ask", "level", "lines", "answer"}

@@ -71,12 +71,14 @@ def test_a_chapter_file_not_named_nn_slug_md_is_an_error_saying_what_to_do(guide
 
 
 def test_files_meant_for_the_builder_under_other_names_are_named(guide):
-    (guide / "sources.bib").write_text("@book{a, title={A}}\n", encoding="utf-8")
+    (guide / "references.bib").write_text("@book{a, title={A}}\n", encoding="utf-8")
+    (guide / "sources.enl").write_text("EndNote\n", encoding="utf-8")
     shutil.copy(guide / "glossary.yaml", guide / "glossary.yml")
     (guide / "README.txt").write_text("The teacher's own notes.\n", encoding="utf-8")
     code, errors = check(guide)
     assert code == 1
-    assert "sources.bib: a BibTeX file is not read: export the library as CSL-JSON" in errors
+    assert "references.bib: 'references.bib' is not read under this name: rename it to sources.bib" in errors
+    assert "sources.enl: a EndNote file is not read: export the library as CSL-JSON" in errors
     assert "glossary.yml: 'glossary.yml' is not read under this name: rename it to glossary.yaml" in errors
     assert "README" not in errors
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from studyguide.citation import Cite, parse_bracketed
-from studyguide.markup import Converter, DocumentState, TermMatcher, join_locators, sanitize_html
+from studyguide.markup import Converter, DocumentState, TermMatcher, sanitize_html
 from studyguide.model import Source
 
 FORMS = {
@@ -14,14 +14,19 @@ FORMS = {
     "Great Leap Forward": "glf",
     "cadre": "cadre", "cadres": "cadre",
 }
-SOURCES = {"mao1955": Source("mao1955", "speech", "entry", "Mao, “Agricultural Cooperation”", "mao"),
-           "li1994": Source("li1994", "book", "entry", "Li, <i>Private Life</i>", "li")}
+SOURCES = {"mao1955": Source("mao1955", "speech"), "li1994": Source("li1994", "book")}
 
 
-def convert(text: str) -> tuple[str, DocumentState]:
+def convert(text: str, note_style: bool = True) -> tuple[str, DocumentState]:
     state = DocumentState(prefix="ch", chapter_number=3)
-    converter = Converter(SOURCES, TermMatcher(FORMS), frozenset(FORMS.values()))
+    converter = Converter(SOURCES, TermMatcher(FORMS), frozenset(FORMS.values()), note_style=note_style)
+    state.converter = converter
     return str(converter.convert(text, state)), state
+
+
+def cited(state: DocumentState, note: int) -> tuple[Cite, ...]:
+    """The citation data of a citation note (numbered from 1): what the renderer formats."""
+    return state.converter.citations[state.notes[note - 1][4]].items
 
 
 def linked(html: str) -> list[str]:
@@ -73,8 +78,9 @@ def test_citations_become_numbered_notes_with_locators():
     html, state = convert("Mao spoke [@mao1955, p. 458].\n\nLi saw it [@li1994; @mao1955, pp. 1–2].")
     assert html.count("data-note=") == 2
     assert "spoke<span" in html  # the space before the call is removed
-    assert str(state.notes[0][2]).endswith(", p. 458.")
-    assert '<a href="#src-li1994">' in str(state.notes[1][2]) and "pp. 1–2." in str(state.notes[1][2])
+    assert cited(state, 1) == (Cite("mao1955", "p. 458", "page"),)
+    assert cited(state, 2) == (Cite("li1994"), Cite("mao1955", "pp. 1–2", "page"))
+    assert str(state.notes[0][2]) == ""  # data, not formatted text: cite.py formats it when rendering
     assert [k for k, _ in state.source_uses] == ["mao1955", "li1994", "mao1955"]
 
 
@@ -82,9 +88,7 @@ def test_citations_in_one_paragraph_share_a_note_at_the_last_call():
     html, state = convert("Mao spoke [@mao1955, p. 458]. Li saw it [@li1994]. Mao again [@mao1955, p. 460]. End.")
     assert html.count("data-note=") == 1
     assert "Mao spoke. Li saw it. Mao again<span data-note=\"1\"></span>. End." in html
-    note = str(state.notes[0][2])
-    assert note.count('href="#src-mao1955"') == 1 and "pp. 458, 460" in note
-    assert note.index("src-mao1955") < note.index("src-li1994")
+    assert cited(state, 1) == (Cite("mao1955", "p. 458, 460", "page"), Cite("li1994"))
     assert [k for k, _ in state.source_uses] == ["mao1955", "li1994"]
 
 
@@ -94,15 +98,26 @@ def test_notes_are_numbered_by_their_paragraphs_order():
     assert [n[3] for n in state.notes] == [("li1994",), ("mao1955",), ("li1994", "mao1955")]
 
 
-def test_note_ending_in_quotation_mark_puts_full_stop_inside():
-    _, state = convert("Mao spoke [@mao1955].")
-    assert str(state.notes[0][2]).endswith("Cooperation.”</a>")
+def test_page_locators_of_one_source_are_joined_and_reach_csl_without_their_label():
+    _, state = convert("A [@li1994, p. 4]. B [@li1994, pp. 7–9]. C [@li1994, chap. 2].")
+    assert cited(state, 1) == (Cite("li1994", "p. 4, 7–9", "page"), Cite("li1994", "chap. 2", "chapter"))
+    assert [c.value for c in cited(state, 1)] == ["4, 7–9", "2"]
 
 
-def test_page_locators_of_one_source_are_joined():
-    assert join_locators(["p. 4", "pp. 7–9"]) == "pp. 4, 7–9"
-    assert join_locators(["p. 4"]) == "p. 4"
-    assert join_locators(["chap. 2", "p. 9"]) == "chap. 2, p. 9"
+def test_a_narrative_citation_is_a_note_of_its_own_and_keeps_its_place():
+    html, state = convert("As @li1994 [p. 3] says, it grew [@mao1955].")
+    assert re.findall(r'data-note="(\d+)"', html) == ["1", "2"]
+    assert "As <span data-note" in html  # the name comes before the call, the space kept
+    assert cited(state, 1) == (Cite("li1994", "p. 3", "page", mode="author-in-text"),)
+
+
+def test_in_an_author_date_style_citations_stay_in_the_text_and_only_footnotes_are_notes():
+    html, state = convert("Mao spoke [@mao1955, p. 4]. Li saw it [@li1994].^[As [@li1994] says.]", note_style=False)
+    assert html.count("data-cite=") == 2 and html.count("data-note=") == 1
+    assert "spoke <span data-cite" in html  # the space before an in-text citation stays
+    assert [(c.place, c.items[0].id) for c in state.converter.citations] == [
+        ("note", "mao1955"), ("note", "li1994"), ("footnote", "li1994")]
+    assert 'data-cite="2"' in str(state.notes[0][2])
 
 
 def test_parse_citation():
@@ -130,7 +145,7 @@ def test_sanitize_keeps_text_of_unknown_tags():
 def test_notes_are_numbered_in_document_order_even_inside_quotations():
     html, state = convert("Before [@li1994].\n\n> Quoted. [@mao1955]\n\nAfter [@li1994, p. 2].")
     assert re.findall(r'data-note="(\d+)"', html) == ["1", "2", "3"]
-    assert "Mao" in str(state.notes[1][2]) and str(state.notes[2][2]).endswith("p. 2.")
+    assert cited(state, 2)[0].id == "mao1955" and cited(state, 3) == (Cite("li1994", "p. 2", "page"),)
     assert [k for k, _ in state.source_uses] == ["li1994", "mao1955", "li1994"]
 
 
