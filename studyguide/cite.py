@@ -115,8 +115,10 @@ def note_call(note: Note, guide: Guide, medium: str) -> Markup:
     the note spelled out in brackets on a handout. A narrative citation's name comes first."""
     shown = typeset(guide).full.get(note.citation) if note.citation is not None else None
     name = shown.text if shown is not None else Markup("")
-    if medium == "handout":
-        return Markup("{} ({})").format(shown.plain_text if shown else "", note_text(note, guide, medium))
+    if medium == "handout":  # the short form, in brackets as pandoc writes a citation inside a note
+        if note.citation is None:
+            return Markup(" ({})").format(note_text(note, guide, medium))
+        return Markup("{} {}").format(shown.plain_text, note_text(note, guide, medium))
     if medium == "print":
         return Markup('{}<a class="note-anchor" id="{}"></a><span class="footnote">{}</span>').format(
             name, note.ref_anchor, note_text(note, guide, medium))
@@ -130,12 +132,8 @@ def note_text(note: Note, guide: Guide, medium: str) -> Markup:
     if note.citation is None:
         return fill(note.html, guide, medium)
     if medium == "handout":
-        return strip_end(typeset(guide).short[note.citation].plain_text)
+        return typeset(guide).short[note.citation].plain_text
     return typeset(guide).full[note.citation].note or Markup("")
-
-
-def strip_end(text: Markup) -> Markup:
-    return Markup(str(text).rstrip("."))
 
 
 def fill(html: Markup, guide: Guide, medium: str) -> Markup:

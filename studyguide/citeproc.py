@@ -599,11 +599,11 @@ def blocks_html(blocks: list[dict], links: bool = True) -> Markup:
     return Markup(" ").join(inlines_html(b["c"], links=links) for b in blocks if b["t"] in ("Para", "Plain"))
 
 
-def inlines_html(inlines: list[dict], italic: bool = False, links: bool = True) -> Markup:
+def inlines_html(inlines: list[dict], italic: bool = False, links: bool | None = True) -> Markup:
     return Markup("").join(inline_html(i, italic, links) for i in inlines)
 
 
-def inline_html(node: dict, italic: bool, links: bool = True) -> Markup:
+def inline_html(node: dict, italic: bool, links: bool | None = True) -> Markup:
     kind, content = node["t"], node.get("c")
     if kind == "Str":
         return escape(content)
@@ -621,16 +621,20 @@ def inline_html(node: dict, italic: bool, links: bool = True) -> Markup:
     return wrapper_html(kind, content, italic, links)
 
 
-def wrapper_html(kind: str, content, italic: bool, links: bool = True) -> Markup:
+def wrapper_html(kind: str, content, italic: bool, links: bool | None = True) -> Markup:
     if kind == "Span":
         classes = " ".join(c for c in content[0][1] if c.startswith("csl-"))
         inner = inlines_html(content[1], italic, links)
         return Markup('<span class="{}">{}</span>').format(classes, inner) if classes else inner
-    if kind == "Link":
-        target, inner = content[2][0], inlines_html(content[1], italic, links)
+    if kind == "Link":  # links: None inside a link (no link inside another)
+        target = content[2][0]
+        if links is None:
+            return inlines_html(content[1], italic, None)
         if target.startswith("#ref-"):  # link-citations: to the entry in the builder's source list
-            return Markup('<a href="#{}{}">{}</a>').format(ANCHOR, target[5:], inner) if links else inner
-        return Markup('<a href="{}">{}</a>').format(target, inner)
+            if links:
+                return Markup('<a href="#{}{}">{}</a>').format(ANCHOR, target[5:], inlines_html(content[1], italic, None))
+            return inlines_html(content[1], italic, False)
+        return Markup('<a href="{}">{}</a>').format(target, inlines_html(content[1], italic, None))
     if kind == "Quoted":
         opening, closing = ("“", "”") if content[0]["t"] == "DoubleQuote" else ("‘", "’")
         return Markup("{}{}{}").format(opening, inlines_html(content[1], italic, links), closing)

@@ -86,6 +86,7 @@ def load_guide(root: Path) -> Guide:
     check_anchor_links(guide, converter, numbers, problems)
     problems.raise_if_errors()
     guide = draw_figures(with_figure_numbers(guide, numbers), figures, numbers, states)
+    guide = replace(guide, citations=tuple(converter.citations))  # with those of fields converted since
     check_citations(guide, places, root / "guide.yaml", problems)
     problems.raise_if_errors()
     return replace(guide, warnings=tuple(str(w) for w in problems.warnings))

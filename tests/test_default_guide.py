@@ -89,12 +89,12 @@ def test_default_pdf_holds_everything(default_guide):
         assert len(pdf.pages) >= 30
         with pdf.open_outline() as outline:
             titles = [item.title for item in outline.root]
-    assert {"Contents", "Discussion questions", "Glossary", "Sources", "Content note"} <= set(titles)
+    assert {"Contents", "Discussion questions", "Glossary", "Bibliography", "Content note"} <= set(titles)
     assert sum(t.startswith("Chapter ") for t in titles) == len(default_guide.guide.chapters)
     assert "下放" in text and "人民公社" in text  # Chinese characters are real text
     # every glossary entry shows the pages where the term is used
     first = default_guide.guide.glossary[0].term
-    glossary = text[text.index(f"Glossary {first}"):text.index("Sources Notes give each source")]
+    glossary = text[text.index(f"Glossary {first}"):text.index("Bibliography The notes give each source")]
     for term in default_guide.guide.glossary:
         assert re.search(re.escape(term.term) + r".{0,700}?Used on pp?\. \d+", glossary, flags=re.S), term.term
 

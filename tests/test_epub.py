@@ -53,7 +53,7 @@ def test_nav_lists_questions_glossary_sources_and_landmarks(minimal):
     toc = nav.find(".//x:nav[@epub:type='toc']", NS)
     titles = [a.text for a in toc.iter("{http://www.w3.org/1999/xhtml}a")]
     assert titles == ["Content note", "Chapter 1: The Danube", "Chapter 2: The Rhine", "Timeline",  # no people.yaml
-                      "Discussion questions", "Glossary", "Sources"]
+                      "Discussion questions", "Glossary", "Bibliography"]
     landmarks = nav.find(".//x:nav[@epub:type='landmarks']", NS)
     types = [a.get("{http://www.idpf.org/2007/ops}type") for a in landmarks.iter("{http://www.w3.org/1999/xhtml}a")]
     assert types == ["cover", "toc", "preface", "bodymatter", "glossary", "bibliography"]

@@ -39,7 +39,7 @@ def test_handout_holds_header_objectives_terms_excerpts_and_questions(handouts):
     text = " ".join(pdf_text(handouts / "01-danube.pdf").split())
     for expected in ("Name", "Class", "Date", "The Danube", "Name the countries the Danube flows through.",
                      "Key terms", "tributary — A river that flows into a larger river.", "Excerpt 1.1",
-                     "“The Danube is the river of many nations.” (Jones, “The River of Nations.”)",
+                     "“The Danube is the river of many nations.” (Jones, “The River of Nations”)",
                      "Where does the Danube rise?", "Read Excerpt 1.1."):
         assert expected.lower() in text.lower(), expected
     assert "TEACHER-ONLY" not in text
