@@ -49,7 +49,8 @@ CHAPTERS    := $(STEMS:%=$(G)/chapters/%.md)
 HANDOUTS    := $(STEMS:%=$(O)/$(SLUG)-handouts/%.pdf)
 HANDOUT_LOG := $(O)/$(SLUG)-handouts/.built
 ANSWER_LOG  := $(O)/$(SLUG)-handouts/teacher/.built
-CODE        := build.py $(wildcard studyguide/*.py) $(wildcard templates/*.j2 templates/*/*.j2)
+CODE        := build.py $(wildcard studyguide/*.py studyguide/*.lua) $(wildcard templates/*.j2 templates/*/*.j2) \
+               $(wildcard styles/csl/*.csl)
 PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
 OUTPUTS     := $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(O)/$(SLUG).html $(O)/$(SLUG)-teacher.pdf \

@@ -22,6 +22,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from studyguide.citeproc import use_cache_folder as use_citeproc_cache
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 from studyguide.model import Guide
@@ -155,6 +156,8 @@ def run(args: argparse.Namespace) -> int:
         create_guide(folder)
         progress(f"created a new guide in {folder}: build it with  make pdf GUIDE={folder}")
         return 0
+    if args.target != "check":  # pandoc's citations, kept with the outputs for the next process
+        use_citeproc_cache(Path(args.out) / ".citeproc")
     guide = load_guide(Path(args.guide))
     for warning in guide.warnings:
         print(warning, file=sys.stderr)

@@ -28,6 +28,7 @@ from pathlib import Path
 from markupsafe import Markup, escape
 
 from .errors import Problems
+from .files import atomic_write
 from .yamlfile import read_text, read_yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -92,7 +93,54 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
+_cache_folder: list[Path] = []
+
+
+@functools.cache
+def pandoc_version() -> str:
+    """The version of the pandoc that pypandoc-binary carries, read without running it
+    (pypandoc's own look-up runs `pandoc --version`)."""
+    from importlib.metadata import version
+
+    return version("pypandoc-binary")
+
+
+def use_cache_folder(folder: Path) -> None:
+    """Keep pandoc's answers in `folder` (a folder of the build's output): the EPUB, the
+    teacher edition and the handouts, each built by a process of its own after the PDF, then
+    read the citations the PDF's build formatted instead of running pandoc again."""
+    _cache_folder[:] = [Path(folder)]
+
+
+def cache_key(args: list[str], text: str) -> str:
+    """What pandoc's answer depends on: its version, the arguments, the files they name
+    (a style the teacher edits, the filter) and the input."""
+    named = [Path(a.split("=", 1)[1]).read_bytes() for a in args if a.startswith(("--csl=", "--lua-filter="))]
+    digest = hashlib.sha256(json.dumps([pandoc_version(), args, text]).encode())
+    for data in named:
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
 def run_pandoc(args: list[str], text: str) -> tuple[str, list[str]]:
+    """pandoc's output and its warnings, from the cache folder when this very request has been
+    answered before; CiteprocError if pandoc fails."""
+    if not _cache_folder:
+        return run_pandoc_now(args, text)
+    kept = _cache_folder[0] / f"{cache_key(args, text)}.json"
+    try:
+        answer = json.loads(kept.read_text(encoding="utf-8"))
+        return answer["output"], answer["warnings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        output, warnings = run_pandoc_now(args, text)
+        try:
+            atomic_write(kept, json.dumps({"output": output, "warnings": warnings}).encode("utf-8"))
+        except OSError:
+            pass  # a read-only output folder: the build is only slower
+        return output, warnings
+
+
+def run_pandoc_now(args: list[str], text: str) -> tuple[str, list[str]]:
     """pandoc's output and its warnings; CiteprocError if it fails. The data directory is the
     bundled styles' folder, so nothing of the user's (~/.local/share/pandoc) changes a build."""
     command = [pandoc_path(), f"--data-dir={STYLES}", *args]
@@ -424,8 +472,38 @@ def format_citations(library: Library, clusters: list[Cluster], style: str | Pat
     check_request(library, clusters, lang, nocite)
     key = request_key(library, clusters, chosen, lang, (nocite, link_citations))
     if key not in _RESULTS:
-        _RESULTS[key] = run_citeproc(library, clusters, chosen, lang, nocite, link_citations)
+        _RESULTS[key] = kept_result(key) or run_citeproc(library, clusters, chosen, lang, nocite, link_citations)
+        keep_result(key, _RESULTS[key])
     return _RESULTS[key]
+
+
+def kept_result(key: str) -> Formatted | None:
+    """The result of this very request, as an earlier process of the build kept it."""
+    if not _cache_folder:
+        return None
+    try:
+        data = json.loads((_cache_folder[0] / f"formatted-{key}.json").read_text(encoding="utf-8"))
+        markup = lambda value: None if value is None else Markup(value)  # noqa: E731
+        return Formatted(tuple(Rendered(*map(markup, r)) for r in data["clusters"]),
+                         tuple(Entry(i, Markup(h)) for i, h in data["bibliography"]),
+                         data["heading"], data["is_note_style"], tuple(data["warnings"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def keep_result(key: str, result: Formatted) -> None:
+    if not _cache_folder:
+        return
+    path = _cache_folder[0] / f"formatted-{key}.json"
+    if path.exists():
+        return
+    data = {"clusters": [[r.text, r.note, r.plain_text, r.plain_note] for r in result.clusters],
+            "bibliography": [[e.id, e.html] for e in result.bibliography], "heading": result.heading,
+            "is_note_style": result.is_note_style, "warnings": list(result.warnings)}
+    try:
+        atomic_write(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
+    except OSError:
+        pass  # a read-only output folder: the build is only slower
 
 
 def check_request(library: Library, clusters: list[Cluster], lang: str, nocite: tuple[str, ...]) -> None:

@@ -52,3 +52,21 @@ def test_a_hostile_build_opens_nothing_outside_and_connects_nowhere(tmp_path):
     assert outside == [], outside
     assert "connect(" not in trace
     assert "TOP SECRET" not in (out / "rivers.html").read_text()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed (tools/setup-system.sh test)")
+def test_the_epub_after_its_pdf_reads_the_citations_the_pdf_build_formatted(tmp_path):
+    """pandoc runs in the PDF's build; the EPUB's process (Make runs it after) finds its answers
+    kept in OUT and runs no pandoc of its own."""
+    out = tmp_path / "out"
+    build = [sys.executable, str(ROOT / "build.py"), "--guide", str(FIXTURES / "minimal"), "--out", str(out)]
+
+    def pandoc_runs(target: str) -> int:
+        log = tmp_path / f"{target}.log"
+        result = subprocess.run(["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(log), build[0], build[1],
+                                 target, *build[2:]], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        return sum("pandoc" in line and "ENOENT" not in line for line in log.read_text().splitlines())
+
+    assert pandoc_runs("pdf") >= 1
+    assert pandoc_runs("epub") == 0
