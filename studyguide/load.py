@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from . import cite, citeproc, guideslug, schema
-from .errors import ContentError, Problems
+from .errors import Problems
 from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (Converter, DocumentState, TermMatcher, fill_figure_numbers, slugify, typographic,
                      url_problem)

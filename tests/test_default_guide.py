@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pikepdf
 import pytest
 
-from conftest import ROOT, pdf_text
+from conftest import ROOT
 from studyguide.load import load_guide
 
 # The research file the default guide was written from lies beside the checkout (as in CI), not

@@ -6,7 +6,6 @@ import shutil
 import xml.etree.ElementTree as ET
 import zipfile
 
-import pytest
 
 from conftest import FIXTURES, run_build
 

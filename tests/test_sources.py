@@ -9,7 +9,6 @@ paragraph is named once with its locators joined ("458, 460")."""
 from __future__ import annotations
 
 import html
-import json
 import re
 import shutil
 import subprocess
