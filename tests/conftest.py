@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,17 @@ class Built:
     def epub_files(self) -> dict[str, str]:
         with zipfile.ZipFile(self.epub) as z:
             return {n: z.read(n).decode("utf-8") for n in z.namelist() if not n.endswith((".png", ".jpg"))}
+
+
+def epub_text(path: Path) -> str:
+    """The XHTML of every document of an EPUB, one after the other."""
+    with zipfile.ZipFile(path) as z:
+        return "\n".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+
+
+def without_code(text: str) -> str:
+    """XHTML with its code blocks and code spans taken out (code shows markup as typed)."""
+    return re.sub(r"<pre\b.*?</pre>|<code\b[^>]*>.*?</code>", "", text, flags=re.S)
 
 
 def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:

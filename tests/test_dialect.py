@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, built_once, pdf_text
+from conftest import FIXTURES, ROOT, built_once, epub_text, pdf_text, without_code
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 
@@ -40,13 +40,6 @@ def dialect(tmp_path_factory) -> Path:
 pytestmark = pytest.mark.layout
 
 
-def epub_text(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        return "\n".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
-
-
-def without_code(text: str) -> str:
-    return re.sub(r"<pre\b.*?</pre>|<code>[^<]*</code>", "", text, flags=re.S)
 
 
 def outside_code(pdf: str) -> str:

@@ -10,12 +10,11 @@ import re
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, built_once, pdf_text
+from conftest import FIXTURES, ROOT, built_once, epub_text, pdf_text, without_code
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 
@@ -78,13 +77,6 @@ def real(request, tmp_path_factory):
     return name, folder / "guide", folder / "out"
 
 
-def epub_text(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        return "\n".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
-
-
-def without_code(text: str) -> str:
-    return re.sub(r"<pre\b.*?</pre>|<code\b[^>]*>.*?</code>", "", text, flags=re.S)
 
 
 def plain(xhtml: str) -> str:
