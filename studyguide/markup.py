@@ -52,6 +52,7 @@ from .citation import BRACKETED_RE, NARRATIVE_RE, Cite, narrative, parse_bracket
 from .model import Citation
 from .errors import Problems
 from .files import GuideFileError, inside_guide, read_guide_file
+from .guideslug import slugify  # one rule for slugs: the guide's, headings', terms'
 from .yamlfile import CONTROL_RE
 
 CITATION_RE = BRACKETED_RE
@@ -61,11 +62,6 @@ FIGURE_AT_RE = r"(?<![\w.@\\])@fig-([\w-]*\w)"
 FIGURE_PLACE_RE = re.compile(r"^\s*\[\[figure:([\w-]+)\]\]\s*$")
 NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note"}
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
-
-
-def slugify(text: str) -> str:
-    text = text.lower().replace("’", "").replace("'", "")
-    return re.sub(r"[^\w]+", "-", text, flags=re.ASCII).strip("-") or "x"
 
 
 class TermMatcher:
