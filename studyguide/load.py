@@ -39,7 +39,7 @@ HEADING_RE = re.compile(r"^(#{1,6})\s")
 CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 # "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
-EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts? \d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
+EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts?[ \xa0]\d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -797,10 +797,11 @@ def first_sentence(text: str) -> str:
 
 
 def link_excerpts(html: Markup, anchors: dict[str, str]) -> Markup:
-    """A question's "Read Excerpts 1.2 and 1.3": each number links to that excerpt of the chapter."""
+    """A question's "Read Excerpts 1.2 and 1.3": each number links to that excerpt of the chapter
+    (a cross-reference: in print it is followed by the excerpt's page)."""
     def link(number: re.Match) -> str:
         anchor = anchors.get(number.group())
-        return f'<a href="#{anchor}">{number.group()}</a>' if anchor else number.group()
+        return f'<a class="xref" href="#{anchor}">{number.group()}</a>' if anchor else number.group()
 
     return Markup(EXCERPT_REFERENCE_RE.sub(lambda phrase: re.sub(r"\d+\.\d+", link, phrase.group()), str(html)))
 

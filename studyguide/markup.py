@@ -232,7 +232,8 @@ def fill_figure_numbers(html: Markup, numbers: dict[str, int]) -> Markup:
     """The "Figure N" of every figure reference and caption, once the figures are numbered."""
     if "data-fignum" not in html:
         return html
-    return Markup(FIGURE_NUMBER_RE.sub(lambda m: f'{m.group(2)}>Figure {numbers.get(m.group(1), "?")}{m.group(3)}<', str(html)))
+    return Markup(FIGURE_NUMBER_RE.sub(lambda m: f'{m.group(2)}>Figure\xa0{numbers.get(m.group(1), "?")}{m.group(3)}<',
+                                       str(html)))
 
 
 def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
@@ -270,8 +271,17 @@ def typographic(text: str, after_word: bool = False) -> str:
     return QUOTE_RE.sub(curl, text)
 
 
+# "Chapter 6", "Figure 4", "Excerpt 1.1", "p. 12": the word and its number on one line.
+NUMBERED_RE = re.compile(r"\b(Chapters?|Figures?|Excerpts?|Tables?|Parts?|pp?\.)[ \t\n]+(?=\d)")
+
+
+def no_break_before_numbers(text: str) -> str:
+    return NUMBERED_RE.sub(lambda m: m.group(1) + "\xa0", text)
+
+
 class Typography(Treeprocessor):
-    """Sets typed quotes, dashes and dots in the document's text (not in code)."""
+    """Sets typed quotes, dashes and dots in the document's text (not in code), and a no-break
+    space between a word and the number it names."""
 
     def run(self, root):
         self._walk(root, after_word=False)
@@ -280,11 +290,52 @@ class Typography(Treeprocessor):
         if el.tag in ("code", "pre", "kbd", "samp"):
             return
         if el.text:
-            el.text = typographic(el.text, after_word)
+            el.text = no_break_before_numbers(typographic(el.text, after_word))
         for child in el:
             self._walk(child, after_word=False)
             if child.tail:
-                child.tail = typographic(child.tail, after_word=True)
+                child.tail = no_break_before_numbers(typographic(child.tail, after_word=True))
+
+
+LAST_WORDS_MAX = 16  # characters after the joined space: more, and the line before runs short
+
+
+class LastWordsJoined(Treeprocessor):
+    """A paragraph of running text does not end in a line of one short word: its last two words
+    are joined by a no-break space ("… in the / villages." becomes "… in / the villages.")."""
+
+    def run(self, root):
+        for p in root.iter("p"):
+            if p.get("class") != "excerpt-label":
+                join_last_words(p)
+
+
+def text_slots(el) -> list[tuple]:
+    """The pieces of text of `el` in reading order, as (element, "text" | "tail"); code and
+    note calls are opaque (a call's tail is text of the paragraph)."""
+    slots = [(el, "text")]
+    for child in el:
+        if child.tag not in ("code", "kbd", "samp", "br") and child.get("data-note") is None:
+            slots += text_slots(child)
+        slots.append((child, "tail"))
+    return slots
+
+
+def join_last_words(p) -> None:
+    after = 0  # letters after the space looked for
+    for el, attr in reversed(text_slots(p)):
+        text = getattr(el, attr) or ""
+        body = text if after else text.rstrip()
+        at = max(body.rfind(" "), body.rfind("\n"))
+        if at < 0:
+            after += len(body)
+            if after > LAST_WORDS_MAX:
+                return
+            continue
+        after += len(body) - at - 1
+        if after <= LAST_WORDS_MAX and (body[:at].strip() or (el, attr) != (p, "text")):
+            setattr(el, attr, body[:at].rstrip(" \n") + "\xa0" + text[at + 1:])
+        return
 
 
 class GlossaryLinker(Treeprocessor):
@@ -392,6 +443,7 @@ class NoteOrder(Treeprocessor):
             self.state.source_uses.extend((key, ref) for key in cited)
         for label in footnotes:
             self.state.warnings.append((f"[^{label}]:", f"footnote [^{label}] is never referenced in the text"))
+        punctuation_before_calls(root)
         if len(holder):
             root.append(holder)
 
@@ -490,6 +542,28 @@ class NoteOrder(Treeprocessor):
                 cited += list(citation.source_ids)
                 replace_element(parent, call, cite_placeholder(citation.number))
         return list(dict.fromkeys(cited))
+
+
+PUNCTUATION_AFTER_CALL_RE = re.compile(r"[.,;:!?]+")
+
+
+def punctuation_before_calls(root) -> None:
+    """A note number follows the punctuation, a dash excepted (Chicago 14.26): "years.”⁵", not
+    "years”⁵.". A full stop or comma written after a call moves before it, inside a closing
+    double quotation mark; other marks move before the call, after the quotation mark."""
+    for parent in root.iter():
+        for call in [c for c in parent if c.tag == "span" and c.get("data-note")]:
+            mark = PUNCTUATION_AFTER_CALL_RE.match(call.tail or "")
+            if mark:
+                call.tail = call.tail[mark.end():]
+                index = list(parent).index(call)
+                before = (parent[index - 1].tail if index else parent.text) or ""
+                words = before.rstrip("”") if mark.group()[0] in ".," else before
+                before = words + mark.group() + before[len(words):]
+                if index:
+                    parent[index - 1].tail = before
+                else:
+                    parent.text = before
 
 
 def replace_element(parent, old, new) -> None:
@@ -943,6 +1017,8 @@ class StudyGuideExtension(Extension):
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, state, c.matcher), "glossary", 5)
         md.treeprocessors.register(NoteOrder(md, state, c, inline=not self.autolink), "note-order", 4.5)
+        if self.autolink:
+            md.treeprocessors.register(LastWordsJoined(md), "last-words", 4.45)
         md.treeprocessors.register(dialect.PictureCaptions(md, state), "picture-captions", 4.3)
         md.treeprocessors.register(TargetCheck(md, state, c.root), "targets", 4.2)  # before excerpts are copied
         md.treeprocessors.register(ExcerptNumberer(md, state, c), "excerpts", 4)

@@ -241,3 +241,13 @@ class Guide:
 
     def term(self, term_id: str) -> Term:
         return next(t for t in self.glossary if t.id == term_id)
+
+    def terms_introduced(self, chapter: Chapter) -> tuple[str, ...]:
+        """The terms `chapter` is the first to use: its key-terms box lists these."""
+        earlier = {t for c in self.chapters[:self.chapters.index(chapter)] for t in c.term_ids}
+        return tuple(t for t in chapter.term_ids if t not in earlier)
+
+    def terms_met_before(self, chapter: Chapter) -> tuple[str, ...]:
+        """The terms `chapter` uses that an earlier chapter introduced (the glossary has them)."""
+        introduced = set(self.terms_introduced(chapter))
+        return tuple(t for t in chapter.term_ids if t not in introduced)

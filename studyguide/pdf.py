@@ -132,7 +132,14 @@ class Layout:
 
     def pdf(self) -> bytes:
         with fewer_collections():
-            return self.document.write_pdf(pdf_variant=PDF_VARIANT)
+            return self.document.write_pdf(pdf_variant=PDF_VARIANT, finisher=open_with_bookmarks)
+
+
+def open_with_bookmarks(document, pdf) -> None:
+    """A PDF with bookmarks opens with its bookmarks panel shown (/PageMode /UseOutlines):
+    WeasyPrint writes the outline but leaves the page mode to the viewer."""
+    if "Outlines" in pdf.catalog:
+        pdf.catalog["PageMode"] = "/UseOutlines"
 
 
 def write_pdf(guide: Guide, options: Options, target: Path) -> list[str]:
