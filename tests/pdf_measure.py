@@ -36,6 +36,7 @@ class Run:
     size: float
     x: float
     y: float
+    in_figure: bool  # drawn inside a /Figure marked-content sequence (a chart's SVG)
 
 
 @lru_cache(maxsize=16)
@@ -92,9 +93,14 @@ def runs(pdf: Path) -> tuple[Run, ...]:
             maps = {name: to_unicode(fonts[name]) for name in fonts.keys()}
             ctm, stack = (1, 0, 0, 1, 0, 0), []
             tm, font, size = (1, 0, 0, 1, 0, 0), None, 0.0
+            marked: list[str] = []
             for operands, op in pikepdf.parse_content_stream(page):
                 op = str(op)
-                if op == "q":
+                if op in ("BDC", "BMC"):
+                    marked.append(str(operands[0]))
+                elif op == "EMC" and marked:
+                    marked.pop()
+                elif op == "q":
                     stack.append(ctm)
                 elif op == "Q":
                     ctm = stack.pop()
@@ -110,5 +116,26 @@ def runs(pdf: Path) -> tuple[Run, ...]:
                                    for i in range(0, len(glyphs), 2))
                     m = multiply(tm, ctm)
                     scale = abs(m[3]) or abs(m[2])
-                    found.append(Run(number, text, round(size * scale, 2), m[4], m[5]))
+                    found.append(Run(number, text, round(size * scale, 2), m[4], m[5], "/Figure" in marked))
     return tuple(found)
+
+
+def filled(pdf: Path, page: int, top: float, bottom: float) -> float:
+    """The share of the text block's height (from `top` to `bottom`, in points from the page's
+    top) that the page's text blocks cover: running heads and folios lie outside it."""
+    _, _, blocks = layout(pdf)
+    spans = sorted((max(y0, top), min(y1, bottom)) for y0, y1 in blocks[page - 1] if y1 > top and y0 < bottom)
+    covered, reach = 0.0, top
+    for y0, y1 in spans:
+        if y1 > reach:
+            covered += y1 - max(y0, reach)
+            reach = y1
+    return covered / (bottom - top)
+
+
+def outline_pages(pdf: Path) -> dict[str, int]:
+    """The top-level bookmarks' titles and the pages (1-based) they open."""
+    with pikepdf.open(pdf) as doc:
+        numbers = {page.objgen: n for n, page in enumerate(doc.pages, 1)}
+        with doc.open_outline() as outline:
+            return {item.title: numbers[item.destination[0].objgen] for item in outline.root}

@@ -27,6 +27,7 @@ have_command fc-list || need fontconfig
 have_font "Linux Libertine O" || need fonts-linuxlibertine
 have_font "Lato" || need fonts-lato
 have_font "WenQuanYi Micro Hei" || need fonts-wqy-microhei
+have_font "Noto Serif CJK SC" || need fonts-noto-cjk # the guide's Chinese: a Song face, regular and bold
 have_font "DejaVu Sans" || need fonts-dejavu-core
 if [ "${1:-}" = test ]; then
   have_command pdftotext || need poppler-utils # pdftotext, pdffonts, pdfimages, pdfinfo
