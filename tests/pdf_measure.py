@@ -37,6 +37,7 @@ class Run:
     x: float
     y: float
     in_figure: bool  # drawn inside a /Figure marked-content sequence (a chart's SVG)
+    font: str  # the font's name without its subset tag: "Linux-Libertine-O-Italic"
 
 
 @lru_cache(maxsize=16)
@@ -91,6 +92,7 @@ def runs(pdf: Path) -> tuple[Run, ...]:
         for number, page in enumerate(doc.pages, 1):
             fonts = page.Resources.get("/Font", {})
             maps = {name: to_unicode(fonts[name]) for name in fonts.keys()}
+            names = {name: str(fonts[name].get("/BaseFont", "")).lstrip("/").split("+")[-1] for name in fonts.keys()}
             ctm, stack = (1, 0, 0, 1, 0, 0), []
             tm, font, size = (1, 0, 0, 1, 0, 0), None, 0.0
             marked: list[str] = []
@@ -116,7 +118,8 @@ def runs(pdf: Path) -> tuple[Run, ...]:
                                    for i in range(0, len(glyphs), 2))
                     m = multiply(tm, ctm)
                     scale = abs(m[3]) or abs(m[2])
-                    found.append(Run(number, text, round(size * scale, 2), m[4], m[5], "/Figure" in marked))
+                    found.append(Run(number, text, round(size * scale, 2), m[4], m[5], "/Figure" in marked,
+                                     names.get(font, "")))
     return tuple(found)
 
 
