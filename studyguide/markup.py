@@ -700,7 +700,7 @@ class ExcerptNumberer(Treeprocessor):
                 el.set("id", anchor)
                 label = etree.Element("p")
                 label.set("class", "excerpt-label")
-                label.text = f"Excerpt {number}"
+                label.text = f"Excerpt\xa0{number}"
                 el.insert(0, label)
                 self.state.excerpts.append((number, anchor, etree.tostring(el, encoding="unicode"), self.cited(el)))
             elif el.tag in ("h2", "h3", "h4", "h5", "h6") and el.get("id"):

@@ -115,7 +115,7 @@ def test_cross_references_carry_the_page_they_point_to(default_guide):
     pdf = default_guide.pdf
     pages = {n: " ".join(pdf_text(pdf, n, n).split()) for n in range(1, len(pikepdf.open(pdf).pages) + 1)}
     label_page = {m: n for n, text in pages.items() for m in re.findall(r"EXCERPT (\d+\.\d+)", text)}
-    chapters = {int(re.match(r"Chapter (\d+)", t).group(1)): n for t, n in outline_pages(pdf).items()
+    chapters = {int(re.match(r"Chapter\s(\d+)", t).group(1)): n for t, n in outline_pages(pdf).items()
                 if t.startswith("Chapter")}
     questions = " ".join(text for n, text in pages.items() if n >= outline_pages(pdf)["Discussion questions"])
     excerpt_refs = re.findall(r"Excerpts? (\d+\.\d+)( \(p\. (\d+)\))?", questions.split("Glossary")[0])
