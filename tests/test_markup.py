@@ -18,6 +18,12 @@ SOURCES = {"mao1955": Source("mao1955", "speech"), "li1994": Source("li1994", "b
 
 
 def convert(text: str, note_style: bool = True) -> tuple[str, DocumentState]:
+    """The chapter's HTML, its no-break spaces written as spaces (tested on their own below)."""
+    html, state = converted(text, note_style)
+    return html.replace("\xa0", " "), state
+
+
+def converted(text: str, note_style: bool = True) -> tuple[str, DocumentState]:
     state = DocumentState(prefix="ch", chapter_number=3)
     converter = Converter(SOURCES, TermMatcher(FORMS), frozenset(FORMS.values()), note_style=note_style)
     state.converter = converter
@@ -77,7 +83,7 @@ def test_explicit_mark_links_and_counts_as_first_use():
 def test_citations_become_numbered_notes_with_locators():
     html, state = convert("Mao spoke [@mao1955, p. 458].\n\nLi saw it [@li1994; @mao1955, pp. 1–2].")
     assert html.count("data-note=") == 2
-    assert "spoke<span" in html  # the space before the call is removed
+    assert "spoke.<span" in html  # the space before the call is removed; the call follows the full stop
     assert cited(state, 1) == (Cite("mao1955", "p. 458", "page"),)
     assert cited(state, 2) == (Cite("li1994"), Cite("mao1955", "pp. 1–2", "page"))
     assert str(state.notes[0][2]) == ""  # data, not formatted text: cite.py formats it when rendering
@@ -87,7 +93,7 @@ def test_citations_become_numbered_notes_with_locators():
 def test_citations_in_one_paragraph_share_a_note_at_the_last_call():
     html, state = convert("Mao spoke [@mao1955, p. 458]. Li saw it [@li1994]. Mao again [@mao1955, p. 460]. End.")
     assert html.count("data-note=") == 1
-    assert "Mao spoke. Li saw it. Mao again<span data-note=\"1\"></span>. End." in html
+    assert "Mao spoke. Li saw it. Mao again.<span data-note=\"1\"></span> End." in html
     assert cited(state, 1) == (Cite("mao1955", "p. 458, 460", "page"), Cite("li1994"))
     assert [k for k, _ in state.source_uses] == ["mao1955", "li1994"]
 
@@ -165,3 +171,20 @@ def test_a_term_is_still_linked_when_its_apostrophe_is_typed_straight():
 def test_quotes_around_emphasis_open_and_close_on_the_right_side():
     html, _ = convert('He wrote "*Tombstone*" and \'*Red*\' -- twice.')
     assert "“<em>Tombstone</em>” and ‘<em>Red</em>’ – twice." in html
+
+
+def test_a_note_call_follows_the_punctuation_inside_a_closing_quotation_mark():
+    """Chicago 14.26: "years.”⁵", a comma too; a semicolon stays outside the quote; a dash after it."""
+    html, _ = convert('He said “wait” [@li1994]. Then he left.\n\nThen “go” [@mao1955], he said.\n\n'
+                      'And “stop” [@li1994]; the end.\n\nNot “here” [@li1994] — a dash keeps its place.')
+    assert 'said “wait.”<span data-note="1"></span> Then' in html
+    assert '“go,”<span data-note="2"></span> he said.' in html
+    assert '“stop”;<span data-note="3"></span> the end.' in html
+    assert '“here”<span data-note="4"></span> — a dash' in html
+
+
+def test_a_paragraph_ends_in_two_words_joined_and_numbers_keep_their_word():
+    html, _ = converted("As Chapter 2 showed in Figure 4 and on p. 12, the plan failed in the villages.\n\n"
+                        "It ended in *Tombstone*.\n\nShort.")
+    assert "Chapter\xa02" in html and "p.\xa012" in html
+    assert "the\xa0villages." in html and "in\xa0<em>Tombstone</em>." in html and "<p>Short.</p>" in html

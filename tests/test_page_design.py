@@ -81,6 +81,16 @@ def test_note_calls_stand_after_the_punctuation_and_are_large_enough(variant_pdf
     assert min(size for size, _, _ in calls) >= (13.5 if variant == "large print" else 7)
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_every_note_is_printed_once(variant_pdfs, default_guide, variant):
+    """Each note's marker ("5. ") stands once at the notes' size: none lost when WeasyPrint
+    lays a page out again (a forward page reference on a page whose notes went on to the next
+    page lost them, docs/design/page.md)."""
+    size = 14.0 if variant == "large print" else 8.5
+    markers = [run for run in runs(variant_pdfs[variant]) if run.size == size and re.fullmatch(r"\d+\.\s*", run.text)]
+    assert len(markers) == sum(len(chapter.notes) for chapter in default_guide.guide.chapters)
+
+
 def test_a_rule_separates_the_notes_from_the_text(default_guide, tmp_path):
     """On a page with notes, a short horizontal line stands just above the first note."""
     pdf = default_guide.pdf

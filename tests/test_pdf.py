@@ -67,7 +67,7 @@ def test_text_holds_chapters_questions_glossary_sources(minimal):
 
 
 def test_footnotes_hold_short_citations(minimal):
-    text = " ".join(pdf_text(minimal.pdf, 4, 4).split())
+    text = " ".join(pdf_text(minimal.pdf, 5, 5).split())
     # The first paragraph's citations share note 1, each source named once, its pages joined;
     # the first note of a source is in full, later ones short (Chicago, as pandoc's citeproc writes it).
     assert "1. Anna Smith, Rivers: A History (River Press, 2001), 4, 7–9; Ben Jones, “The River of Nations,” " \
@@ -78,12 +78,12 @@ def test_footnotes_hold_short_citations(minimal):
 def test_glossary_lists_the_pages_of_each_use(minimal):
     text = " ".join(minimal.pdf_text().split())
     chapter_pages = {}
-    for page in (4, 5):
+    for page in (5, 7):  # each chapter opens on a right-hand page
         chapter_pages[page] = pdf_text(minimal.pdf, page, page)
-    assert "tributaries" in chapter_pages[4] and "Tributaries" in chapter_pages[5]
-    assert re.search(r"A river that flows into a larger river\. Used on pp\. 4, 5", text)
-    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 4", text)
-    assert "Cited on pp. 4, 5" in text  # the first citation in each chapter
+    assert "tributaries" in chapter_pages[5] and "Tributaries" in chapter_pages[7]
+    assert re.search(r"A river that flows into a larger river\. Used on pp\. 5, 7", text)
+    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 5", text)
+    assert "Cited on pp. 5, 7" in text  # the first citation in each chapter
 
 
 def page_words(path) -> list[list[tuple[float, str]]]:
