@@ -60,7 +60,7 @@ TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
 FIGURE_REF_RE = r"\[\[fig:([\w-]+)\]\]"
 FIGURE_AT_RE = r"(?<![\w.@\\])@fig-([\w-]*\w)"
 FIGURE_PLACE_RE = re.compile(r"^\s*\[\[figure:([\w-]+)\]\]\s*$")
-NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note"}
+NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note", "term-use"}
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
 
 
@@ -96,7 +96,8 @@ class DocumentState:
     # (anchor, ref, html, source ids, number of the citation note's Citation or None)
     notes: list[tuple[str, str, Markup, tuple, int | None]] = field(default_factory=list)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
-    term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
+    term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor): the linked first uses
+    term_mentions: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor): every use, linked or not
     excerpts: list[tuple[str, str, str, tuple]] = field(default_factory=list)  # (number, anchor, html, source ids)
     words: int = 0
     images: list[str] = field(default_factory=list)  # paths relative to the guide directory
@@ -245,6 +246,18 @@ def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
     el.set("id", anchor)
     el.text = text
     state.term_uses.append((term_id, anchor))
+    state.term_mentions.append((term_id, anchor))
+    return el
+
+
+def term_mention(state: DocumentState, term_id: str, text: str) -> etree.Element:
+    """A later use of a term in the document: not linked again, but marked, so that the
+    glossary can give the page of every use."""
+    el = etree.Element("span")
+    el.set("class", "term-use")
+    el.set("id", f"{state.prefix}-mention-{term_id}-{len(state.term_mentions) + 1}")
+    el.text = text
+    state.term_mentions.append((term_id, el.get("id")))
     return el
 
 
@@ -288,7 +301,8 @@ class Typography(Treeprocessor):
 
 
 class GlossaryLinker(Treeprocessor):
-    """Links the first use of each term in the document (a tree processor)."""
+    """Links the first use of each term in the document and marks every later use (a tree
+    processor)."""
 
     def __init__(self, md, state: DocumentState, matcher: TermMatcher):
         super().__init__(md)
@@ -311,20 +325,22 @@ class GlossaryLinker(Treeprocessor):
                 child.tail = self._link_in(el, index, child.tail)
 
     def _link_in(self, parent, index: int, text: str) -> str:
-        """Link each term's first use in `text`: insert the links into `parent` at `index`
-        and return the text that stays before them."""
+        """Link each term's first use in `text` and mark its later ones: insert the elements
+        into `parent` at `index` and return the text that stays before them."""
         links, head, pos = [], text, 0
         for match in self.matcher.finditer(text):
             term_id = self.matcher.term_for(match.group(1))
-            if term_id in self.done or in_proper_name(text, match):
+            if in_proper_name(text, match):
                 continue
+            mention = term_id in self.done
             self.done.add(term_id)
             before = text[pos:match.start()]
             if links:
                 links[-1].tail = before
             else:
                 head = before
-            links.append(term_link(self.state, term_id, match.group(1)))
+            make = term_mention if mention else term_link
+            links.append(make(self.state, term_id, match.group(1)))
             pos = match.end()
         if links:
             links[-1].tail = text[pos:]

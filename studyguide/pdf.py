@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from . import layout_fixes
+from . import layout_fixes, pagerefs
 from .files import atomic_write
 from .model import Guide
 from .pagelist import page_words, write_page_map
@@ -89,8 +89,10 @@ def weasyprint_module():
         ctypes.util.find_library = in_cache
     try:
         import weasyprint
+        from weasyprint.formatting_structure import build
     finally:
         ctypes.util.find_library = find_library
+    pagerefs.install(build)
     return weasyprint
 
 

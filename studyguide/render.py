@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import cite
-from .model import Chapter, Guide, Note
+from .model import Chapter, Guide, Note, first_in_each_chapter
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -81,6 +81,7 @@ def environment() -> jinja2.Environment:
     env.filters["handout_excerpt"] = handout_excerpt
     env.filters["excerpt_sources"] = excerpt_sources
     env.filters["note_text"] = note_text
+    env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
     return env
