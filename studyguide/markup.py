@@ -48,7 +48,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from . import dialect
-from .citation import BRACKETED_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed
+from .citation import BRACKETED_RE, MYST_CITE_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed, parse_myst_role
 from .model import Citation
 from .errors import Problems
 from .files import GuideFileError, inside_guide, read_guide_file
@@ -153,6 +153,36 @@ class NarrativeCitationProcessor(InlineProcessor):
         el = note_call(self.state, [narrative(m.group(1), m.group(2))])
         el.set("data-narrative", "1")  # the style writes the name in the text; a call of its own
         return el, m.start(0), m.end(0)
+
+
+class MystCiteProcessor(InlineProcessor):
+    """MyST's {cite:p}`a,b` and {cite:t}`a` (and {cite}`a`): read as [@a; @b] and @a are. Another
+    citation role ({cite:year} …) is left to the MyST role processor, which warns."""
+
+    def __init__(self, pattern, md, state: DocumentState, converter: Converter):
+        super().__init__(pattern, md)
+        self.state, self.converter = state, converter
+
+    def handleMatch(self, m, data):
+        items = parse_myst_role(m.group(1), m.group(2))
+        if items is None:
+            return None, None, None
+        unknown = [c.id for c in items if not self.converter.known_source(c.id)]
+        for key in unknown:
+            self.state.problems.append((m.group(0), f"unknown source '{key}' in '{m.group(0)}' (not in the source list)"))
+        items = [c for c in items if c.id in self.converter.sources]
+        if unknown or not items:
+            return etree.Element("span"), m.start(0), m.end(0)
+        if items[0].mode != "author-in-text":
+            return note_call(self.state, items), m.start(0), m.end(0)
+        holder = etree.Element("span")
+        for i, item in enumerate(items):  # {cite:t}`a,b`: "A and B", each name with its note
+            call = note_call(self.state, [item])
+            call.set("data-narrative", "1")
+            if i:
+                holder[-1].tail = " and " if i == len(items) - 1 else ", "
+            holder.append(call)
+        return (holder if len(items) > 1 else holder[0]), m.start(0), m.end(0)
 
 
 def note_call(state: DocumentState, items: list) -> etree.Element:
@@ -609,10 +639,13 @@ class NoteText(Postprocessor):
                 self.state.boxes.append(Markup(html.strip()))
             elif kind in ("picture", "caption"):
                 picture = next(p for p in self.state.pictures if p["id"] == key)
+                if kind == "caption":  # for the lists of figures, whose entries are links themselves
+                    html = LINK_TAG_RE.sub("", html)
                 picture["html" if kind == "picture" else "caption"] = Markup(html.strip())
         return text
 
 
+LINK_TAG_RE = re.compile(r"</?a\b[^>]*>")
 HELD_RE = re.compile(r'<div data-sg-(note|picture|caption|box)="([\w-]+)">(.*?)</div>'
                      r'(?=\s*(?:<div data-sg-|</div>\s*$))', re.S)
 
@@ -941,6 +974,7 @@ class StudyGuideExtension(Extension):
         md.parser.blockprocessors.register(dialect.FencedDivProcessor(md.parser, state), "fenced-div", 105)
         md.parser.blockprocessors.register(FigurePlacement(md.parser, state, c.figures), "figure", 95)
         md.parser.blockprocessors.register(dialect.TableCaptionProcessor(md.parser), "table-caption", 26)
+        md.inlinePatterns.register(MystCiteProcessor(MYST_CITE_RE, md, state, c), "myst-cite", 196)
         md.inlinePatterns.register(dialect.MystRoleProcessor(dialect.MYST_ROLE_RE, md, state), "myst-role", 195)
         md.inlinePatterns.register(dialect.InlineNoteProcessor(dialect.INLINE_NOTE_RE, md), "inline-note", 185)
         md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, state), "figure-ref", 177)
