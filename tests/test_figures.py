@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studyguide.figures import (Datum, Mark, bar_chart, label_span, line_chart, proportion_chart, timeline,
+from studyguide.figures import (Datum, Mark, bar_chart, line_chart, proportion_chart, timeline,
                                 timeline_layout)
 
 SVG = "{http://www.w3.org/2000/svg}"
