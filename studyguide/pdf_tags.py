@@ -29,6 +29,17 @@ def svg_text(svg, name: str) -> str:
     return " ".join("".join(found.itertext()).split()) if found is not None else ""
 
 
+def is_footnote(box) -> bool:
+    """A footnote as laid out in the footnote area: WeasyPrint has set its float back to none by
+    then, but its first line opens with the ::footnote-marker only footnotes get."""
+    from weasyprint.formatting_structure.boxes import LineBox
+
+    first = box.children[0] if getattr(box, "children", None) else None
+    if isinstance(first, LineBox):
+        first = first.children[0] if first.children else None
+    return first is not None and (first.element_tag or "").endswith("::footnote-marker")
+
+
 def finish(box, element) -> None:
     """Add to a structure element what WeasyPrint leaves out for the box it came from."""
     import pydyf
@@ -38,7 +49,7 @@ def finish(box, element) -> None:
     tag = element["S"]
     if tag == "/TH" and box.element_tag == "th":
         element["A"]["Scope"] = header_scope(box)
-    elif tag == "/Span" and box.style["float"] == "footnote":
+    elif tag == "/Span" and is_footnote(box):
         element["S"] = "/Note"
         element["ID"] = pydyf.String(f"note-{element.number}")
     elif tag == "/Figure" and box.element.tag == SVG + "svg":
