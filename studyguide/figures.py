@@ -335,7 +335,7 @@ def box_height(mark: Mark, width: int) -> float:
 
 def year_height(marks: list[Mark], start_year: int, end_year: int, width: int) -> float:
     """The least height of a year (at least YEAR_MIN) at which every label stands within a year
-    of its date once the labels are stacked."""
+    and a quarter of its date once the labels are stacked (a crowd of labels spreads)."""
     for year_h in range(YEAR_MIN, 200, 2):
         placed = place_labels(marks, start_year, year_h, width, 0)
         if all(abs(p.top + 11 - p.anchor_y) <= 1.25 * year_h for p in placed):
