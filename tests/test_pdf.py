@@ -4,12 +4,14 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pikepdf
 import pytest
 
-from conftest import pdf_text
+from conftest import ROOT, pdf_text
+from studyguide.load import load_guide
 
 
 def outline_titles(path) -> list[tuple[int, str]]:
@@ -97,19 +99,30 @@ def page_list(pages: set[int]) -> str:
     return ("p. " if len(pages) == 1 else "pp. ") + ", ".join(str(p) for p in sorted(pages))
 
 
-def test_page_lists_name_every_page_of_every_use_once(default_guide):
+def check_page_lists(guide, pdf) -> None:
     """The glossary's "Used on" and the source list's "Cited on" give each page where the term
     is used (or the source cited) once, in order: the pages the uses' destinations are on."""
-    where = destination_pages(default_guide.pdf)
-    text = " ".join(default_guide.pdf_text().split())
+    where = destination_pages(pdf)
+    text = " ".join(pdf_text(pdf).split())
     several = 0
-    for entry, lead in [*((t, "Used on") for t in default_guide.guide.glossary),
-                        *((s, "Cited on") for s in default_guide.guide.sources)]:
+    for entry, lead in [*((t, "Used on") for t in guide.glossary), *((s, "Cited on") for s in guide.sources)]:
         pages = {where[use.anchor] for use in entry.uses}
         assert len(entry.uses) >= len(pages)
         several += len(pages) > len({use.chapter for use in entry.uses})  # more than a page a chapter
         assert f"{lead} {page_list(pages)}" in text, (entry.id, page_list(pages))
     assert several >= 5  # terms used more than once a chapter: not only the first use in each
+
+
+def test_page_lists_name_every_page_of_every_use_once(default_guide):
+    check_page_lists(default_guide.guide, default_guide.pdf)
+
+
+@pytest.mark.layout
+@pytest.mark.parametrize("args", [("--edition", "teacher", "--paper", "letter"), ("--profile", "large")])
+def test_page_lists_hold_in_every_print_variant(tmp_path, args):
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--out", str(tmp_path), *args], check=True,
+                   capture_output=True)
+    check_page_lists(load_guide(ROOT / "content"), next(tmp_path.glob("*.pdf")))
 
 
 def page_words(path) -> list[list[tuple[float, str]]]:
