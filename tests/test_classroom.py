@@ -119,3 +119,20 @@ def test_no_question_of_the_default_guide_points_at_text_its_handout_lacks(defau
     for chapter in default_guide.guide.chapters:
         for question in chapter.questions:
             assert not unplaced_references(words(question.ask), chapter.number), (chapter.number, question.ask)
+
+
+def test_large_print_letter_handouts_keep_their_furniture_and_whole_sheets(tmp_path_factory, default_guide):
+    """The tightest page: Letter in large print, where running heads take two lines and the
+    notes page's heading wraps; every page still carries its lesson, on whole sheets."""
+    from test_handouts import check_page_furniture
+
+    def build(out):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--out", str(out),
+                                 "--paper", "letter", "--profile", "large"], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "did not fit on one page" not in result.stderr, result.stderr
+
+    handouts = built_once(tmp_path_factory, "classroom-large-letter", build) / "great-leap-forward-handouts"
+    for chapter in default_guide.guide.chapters:
+        check_page_furniture(handouts / f"{chapter.source_path.stem}.pdf", chapter, teacher=False)
+        check_page_furniture(handouts / "teacher" / f"{chapter.source_path.stem}.pdf", chapter, teacher=True)
