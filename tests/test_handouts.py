@@ -263,7 +263,7 @@ def test_a_question_pointing_at_text_its_handout_lacks_is_a_warning(tmp_path):
     asks = ["Read the sketch and the paragraph that follows it. Where do barges go?",
             "How far does the evidence in this chapter support the claim?",
             "Read Excerpt 1.1. Why is the Danube called the river of many nations?",
-            "Read the section “Trade” in Chapter 2 of the study guide. Why did the Rhine matter?",
+            "Read the section *Trade* in Chapter 2 of the study guide. Why did the Rhine matter?",
             "Read Excerpt 1.1 (Chapter 1 of the study guide). Who is quoted?"]
     added = "".join(f"  - ask: {ask}\n    answer: TEACHER-ONLY.\n" for ask in asks)
     assert "questions:\n" in text
