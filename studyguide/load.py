@@ -40,6 +40,17 @@ CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 # "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
 EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts? \d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
+# A question is printed on its chapter's handout, which holds the chapter's objectives, key terms,
+# excerpts and pictures but not its text: words that point at the text must say where it is.
+# "This chapter" never does (a handout is not a chapter); the others do when the same sentence
+# names a place in the guide ("in Chapter 3 of the study guide", "p. 14").
+UNPLACED_RE = re.compile(r"\b(?:this|that|the same|the previous|the next|the following|the preceding) chapter\b"
+                         r"|\b(?:in|from|of) the chapter\b", re.I)
+POINTING_RE = re.compile(r"\b(?:the|this|that|these|those) (?:paragraph|passage|section|sentence|page|story|chart"
+                         r"|graph|timeline|map|text)s?\b|\b(?:(?:that|which) follows?|follows it|the following"
+                         r"|the preceding|the rest of|above|below|(?:earlier|later) in)\b", re.I)
+GUIDE_PLACE_RE = re.compile(r"\bChapters? \d+|\bpp?\. ?\d+|\bstudy guide\b", re.I)
+SENTENCE_END_RE = re.compile(r"[.?!:;](?=\s+[A-Z“\"(]|\s*$)")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -491,6 +502,7 @@ def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems)
         if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
             problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
         check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), excerpts, problems)
+        check_stands_alone(str(q.get("ask")), chapter, q.line_of("ask"), problems)
 
 
 def excerpt_count(chapter: RawChapter) -> int:
@@ -513,6 +525,35 @@ def check_excerpt_references(ask: str, chapter: RawChapter, line: int, excerpts:
                 own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
                 problems.error(chapter.path, line, f"the question asks about Excerpt {number}, which the guide "
                                                    f"does not hold (this chapter has {excerpts_held(own)})")
+
+
+def check_stands_alone(ask: str, chapter: RawChapter, line: int, problems: Problems) -> None:
+    """A question must make sense on its handout: a phrase pointing at the chapter's text, or at
+    an excerpt of another chapter, is a warning unless its sentence says where in the guide."""
+    phrases = unplaced_references(ask, chapter.number)
+    if phrases:
+        n = chapter.number
+        problems.warn(chapter.path, line, f"the question points at {', '.join(f'‘{p}’' for p in phrases)}, which "
+                                          "its handout does not hold (a handout has the chapter's excerpts and key "
+                                          f"terms, not its text): say where in the guide (‘Chapter {n} of the study "
+                                          f"guide’, ‘the section … in Chapter {n}’, ‘p. 14’) or reword it")
+
+
+def unplaced_references(ask: str, chapter_number: int) -> list[str]:
+    """The phrases of a question that point at text its handout does not hold, with no place named."""
+    found = [m.group() for m in UNPLACED_RE.finditer(ask)]
+    for sentence in sentences(ask):
+        if GUIDE_PLACE_RE.search(sentence):
+            continue
+        found += [m.group() for m in POINTING_RE.finditer(sentence)]
+        found += [phrase.group() for phrase in EXCERPT_REFERENCE_RE.finditer(sentence)
+                  if any(not n.startswith(f"{chapter_number}.") for n in re.findall(r"\d+\.\d+", phrase.group()))]
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    bounds = [0] + [m.end() for m in SENTENCE_END_RE.finditer(text)] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def excerpts_held(held: list[str]) -> str:

@@ -132,10 +132,11 @@ def render_print(guide: Guide, options: Options) -> str:
         created=options.created(guide)), guide, "print"))
 
 
-def render_handout(guide: Guide, chapter: Chapter, options: Options) -> str:
-    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
+def render_handout(guide: Guide, chapter: Chapter, options: Options, notes_page: bool = False) -> str:
+    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers);
+    with `notes_page`, a last page for notes."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium="handout",
+        guide=guide, chapter=chapter, options=options, medium="handout", notes_page=notes_page,
         css=Markup(page_css("handout.css", options)), created=guide.date.isoformat()), guide, "handout"))
 
 
