@@ -40,6 +40,17 @@ CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 # "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
 EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts?[ \xa0]\d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
+# A question is printed on its chapter's handout, which holds the chapter's objectives, key terms,
+# excerpts and pictures but not its text: words that point at the text must say where it is.
+# "This chapter" never does (a handout is not a chapter); the others do when the same sentence
+# names a place in the guide ("in Chapter 3 of the study guide", "p. 14").
+UNPLACED_RE = re.compile(r"\b(?:this|that|the same|the previous|the next|the following|the preceding) chapter\b"
+                         r"|\b(?:in|from|of) the chapter\b", re.I)
+POINTING_RE = re.compile(r"\b(?:the|this|that|these|those) (?:paragraph|passage|section|sentence|page|story|chart"
+                         r"|graph|timeline|map|text)s?\b|\b(?:(?:that|which) follows?|follows it|the following"
+                         r"|the preceding|the rest of|above|below|(?:earlier|later) in)\b", re.I)
+GUIDE_PLACE_RE = re.compile(r"\bChapters? \d+|\bpp?\. ?\d+|\bstudy guide\b", re.I)
+SENTENCE_END_RE = re.compile(r"[.?!:;](?=\s+[A-Z“\"(]|\s*$)")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -491,6 +502,7 @@ def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems)
         if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
             problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
         check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), excerpts, problems)
+        check_stands_alone(str(q.get("ask")), chapter, q.line_of("ask"), problems)
 
 
 def excerpt_count(chapter: RawChapter) -> int:
@@ -513,6 +525,35 @@ def check_excerpt_references(ask: str, chapter: RawChapter, line: int, excerpts:
                 own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
                 problems.error(chapter.path, line, f"the question asks about Excerpt {number}, which the guide "
                                                    f"does not hold (this chapter has {excerpts_held(own)})")
+
+
+def check_stands_alone(ask: str, chapter: RawChapter, line: int, problems: Problems) -> None:
+    """A question must make sense on its handout: a phrase pointing at the chapter's text, or at
+    an excerpt of another chapter, is a warning unless its sentence says where in the guide."""
+    phrases = unplaced_references(ask, chapter.number)
+    if phrases:
+        n = chapter.number
+        problems.warn(chapter.path, line, f"the question points at {', '.join(f'‘{p}’' for p in phrases)}, which "
+                                          "its handout does not hold (a handout has the chapter's excerpts and key "
+                                          f"terms, not its text): say where in the guide (‘Chapter {n} of the study "
+                                          f"guide’, ‘the section … in Chapter {n}’, ‘p. 14’) or reword it")
+
+
+def unplaced_references(ask: str, chapter_number: int) -> list[str]:
+    """The phrases of a question that point at text its handout does not hold, with no place named."""
+    found = [m.group() for m in UNPLACED_RE.finditer(ask)]
+    for sentence in sentences(ask):
+        if GUIDE_PLACE_RE.search(sentence):
+            continue
+        found += [m.group() for m in POINTING_RE.finditer(sentence)]
+        found += [phrase.group() for phrase in EXCERPT_REFERENCE_RE.finditer(sentence)
+                  if any(not n.startswith(f"{chapter_number}.") for n in re.findall(r"\d+\.\d+", phrase.group()))]
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    bounds = [0] + [m.end() for m in SENTENCE_END_RE.finditer(text)] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def excerpts_held(held: list[str]) -> str:
@@ -694,7 +735,10 @@ def assemble(root, config, terms, library, places, source_ids, raw_chapters, tim
     glossary_path = root / "glossary.yaml"
     glossary = tuple(sorted((make_term(t, converter, states, glossary_path) for t in terms),
                             key=lambda t: t.term.lower()))
-    source_list = tuple(with_uses(s, states) for s in bare_sources.values())
+    marks = {c.anchor: f'data-cite="{c.number}"' for c in converter.citations}
+    bodies = {c.slug: (str(c.body), marks | {n.ref_anchor: f'data-note="{n.number}"' for n in c.notes})
+              for c in chapters}
+    source_list = tuple(with_uses(s, states, bodies) for s in bare_sources.values())
     for f in figures:  # a figure's sources: one citation, its source line
         if f["sources"]:
             f["citation"] = converter.register([Cite(k) for k in f["sources"] if k in bare_sources], "bare").number
@@ -759,18 +803,29 @@ def make_picture(p: dict, number: int, chapter: str) -> Figure:
                   svg=Markup(""), rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
 
 
-def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
-    """The first citation of the source in each chapter: the places the source list links back to."""
-    firsts = {slug: next((ref for key, ref in st.source_uses if key == source.id), None) for slug, st in states.items()}
-    for slug, st in states.items():  # a figure placed in the chapter cites its sources too
-        for figure_id in st.figures:
-            if source.id in st.figure_sources.get(figure_id, ()) and not firsts[slug]:
-                firsts[slug] = f"fig-{figure_id}"
-    return replace(source, uses=tuple(Use(slug, ref) for slug, ref in firsts.items() if ref))
+def with_uses(source: Source, states: dict[str, DocumentState], bodies: dict[str, tuple[str, dict]]) -> Source:
+    """Every citation of the source, in document order: the places the source list links back
+    to (a figure placed in a chapter cites its sources there too)."""
+    uses = []
+    for slug, st in states.items():
+        here = [ref for key, ref in st.source_uses if key == source.id]
+        here += [f"fig-{figure_id}" for figure_id in st.figures if source.id in st.figure_sources.get(figure_id, ())]
+        uses += [Use(slug, ref) for ref in sorted(here, key=lambda ref: place_in(*bodies[slug], ref))]
+    return replace(source, uses=tuple(uses))
+
+
+def place_in(body: str, marks: dict[str, str], anchor: str) -> int:
+    """Where the place an anchor names is in a chapter's HTML: a note call or a citation (by
+    its placeholder, `marks`), a chart (by its placeholder) or a picture (by its id). A page
+    list in document order has its pages in order."""
+    if anchor in marks:
+        return body.find(marks[anchor])
+    at = body.find(f'id="{anchor}"')
+    return body.find(f'data-figure="{anchor[4:]}"') if at < 0 and anchor.startswith("fig-") else at
 
 
 def make_term(t: dict, converter: Converter, states: dict[str, DocumentState], path: Path) -> Term:
-    uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
+    uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_mentions
                  if term_id == t["id"])
     return Term(id=t["id"], term=typographic(t["term"]), forms=tuple(t["forms"]),
                 definition=converter.inline(t["definition"], (path, t["definition_line"])),

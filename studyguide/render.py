@@ -15,7 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from . import cite
-from .model import Chapter, Guide, Note
+from .model import Chapter, Guide, Note, first_in_each_chapter
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -81,6 +81,7 @@ def environment() -> jinja2.Environment:
     env.filters["handout_excerpt"] = handout_excerpt
     env.filters["excerpt_sources"] = excerpt_sources
     env.filters["note_text"] = note_text
+    env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
     return env
@@ -131,10 +132,11 @@ def render_print(guide: Guide, options: Options) -> str:
         created=options.created(guide)), guide, "print"))
 
 
-def render_handout(guide: Guide, chapter: Chapter, options: Options) -> str:
-    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
+def render_handout(guide: Guide, chapter: Chapter, options: Options, notes_page: bool = False) -> str:
+    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers);
+    with `notes_page`, a last page for notes."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium="handout",
+        guide=guide, chapter=chapter, options=options, medium="handout", notes_page=notes_page,
         css=Markup(page_css("handout.css", options)), created=guide.date.isoformat()), guide, "handout"))
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pikepdf
 import pytest
 
-from conftest import pdf_text
+from conftest import ROOT, pdf_text
+from studyguide.load import load_guide
 
 
 def outline_titles(path) -> list[tuple[int, str]]:
@@ -84,6 +86,43 @@ def test_glossary_lists_the_pages_of_each_use(minimal):
     assert re.search(r"A river that flows into a larger river\. Used on pp\. 5, 7", text)
     assert re.search(r"Europe['’]s second-longest river\. Used on p\. 5", text)
     assert "Cited on pp. 5, 7" in text  # the first citation in each chapter
+
+
+def destination_pages(path) -> dict[str, int]:
+    """The page (from 1) of every named destination of the PDF: where each link lands."""
+    with pikepdf.open(path) as pdf:
+        pages = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+        return {str(name): pages[dest[0].objgen] for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+
+
+def page_list(pages: set[int]) -> str:
+    return ("p. " if len(pages) == 1 else "pp. ") + ", ".join(str(p) for p in sorted(pages))
+
+
+def check_page_lists(guide, pdf) -> None:
+    """The glossary's "Used on" and the source list's "Cited on" give each page where the term
+    is used (or the source cited) once, in order: the pages the uses' destinations are on."""
+    where = destination_pages(pdf)
+    text = " ".join(pdf_text(pdf).split())
+    several = 0
+    for entry, lead in [*((t, "Used on") for t in guide.glossary), *((s, "Cited on") for s in guide.sources)]:
+        pages = {where[use.anchor] for use in entry.uses}
+        assert len(entry.uses) >= len(pages)
+        several += len(pages) > len({use.chapter for use in entry.uses})  # more than a page a chapter
+        assert f"{lead} {page_list(pages)}" in text, (entry.id, page_list(pages))
+    assert several >= 5  # terms used more than once a chapter: not only the first use in each
+
+
+def test_page_lists_name_every_page_of_every_use_once(default_guide):
+    check_page_lists(default_guide.guide, default_guide.pdf)
+
+
+@pytest.mark.layout
+@pytest.mark.parametrize("args", [("--edition", "teacher", "--paper", "letter"), ("--profile", "large")])
+def test_page_lists_hold_in_every_print_variant(tmp_path, args):
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--out", str(tmp_path), *args], check=True,
+                   capture_output=True)
+    check_page_lists(load_guide(ROOT / "content"), next(tmp_path.glob("*.pdf")))
 
 
 def page_words(path) -> list[list[tuple[float, str]]]:
