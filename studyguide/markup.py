@@ -415,13 +415,15 @@ class GlossaryLinker(Treeprocessor):
                 continue
             mention = term_id in self.done
             self.done.add(term_id)
-            before = text[pos:match.start()]
+            before, shown = text[pos:match.start()], match.group(1)
+            if mention and before.endswith(" "):  # the space inside the mark (docs/weasyprint-upstream.md, 6.)
+                before, shown = before[:-1], " " + shown
             if links:
                 links[-1].tail = before
             else:
                 head = before
             make = term_mention if mention else term_link
-            links.append(make(self.state, term_id, match.group(1)))
+            links.append(make(self.state, term_id, shown))
             pos = match.end()
         if links:
             links[-1].tail = text[pos:]

@@ -123,17 +123,38 @@ def runs(pdf: Path) -> tuple[Run, ...]:
     return tuple(found)
 
 
-def filled(pdf: Path, page: int, top: float, bottom: float) -> float:
+@lru_cache(maxsize=8)
+def page_images(pdf: Path, dpi: int = 36) -> tuple:
+    """Every page rendered in grey at `dpi` (pdftoppm), as Pillow images."""
+    import tempfile
+
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["pdftoppm", "-gray", "-r", str(dpi), "-png", str(pdf), f"{folder}/p"], check=True)
+        return tuple(Image.open(f).convert("L") for f in sorted(Path(folder).glob("p-*.png")))
+
+
+def filled(pdf: Path, page: int, top: float, bottom: float, dpi: int = 36) -> float:
     """The share of the text block's height (from `top` to `bottom`, in points from the page's
-    top) that the page's text blocks cover: running heads and folios lie outside it."""
-    _, _, blocks = layout(pdf)
-    spans = sorted((max(y0, top), min(y1, bottom)) for y0, y1 in blocks[page - 1] if y1 > top and y0 < bottom)
-    covered, reach = 0.0, top
-    for y0, y1 in spans:
-        if y1 > reach:
-            covered += y1 - max(y0, reach)
-            reach = y1
-    return covered / (bottom - top)
+    top) that holds something printed (text, a chart, a box's tint), as the rendered page shows
+    it: the rows with ink, the gaps between lines and paragraphs (under 6 mm) counted in."""
+    image = page_images(pdf, dpi)[page - 1]
+    scale = dpi / 72
+    first, last = int(top * scale), int(bottom * scale)
+    width = image.size[0]
+    inked = [any(image.getpixel((x, y)) < 245 for x in range(width)) for y in range(first, last)]
+    gap_max = 6 * 72 / 25.4 * scale
+    covered, run_start, previous = 0, None, None
+    for y, ink in enumerate(inked):
+        if not ink:
+            continue
+        if previous is not None and y - previous <= gap_max:
+            covered += y - previous
+        else:
+            covered += 1
+        previous = y
+    return covered / len(inked)
 
 
 def outline_pages(pdf: Path) -> dict[str, int]:

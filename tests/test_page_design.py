@@ -210,6 +210,24 @@ def test_key_terms_boxes_list_the_terms_a_chapter_introduces(default_guide):
     assert chapters_text.count("Also used here, defined in the Glossary") >= 4
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_a_key_terms_box_never_leaves_a_short_tail_on_a_page(variant_pdfs, default_guide, variant):
+    """A box that goes on over a page carries three entries at least to the next one (p. 13 of
+    an earlier draft held the last entry of a box, alone)."""
+    pdf, guide = variant_pdfs[variant], default_guide.guide
+    pages = {n: " ".join(pdf_text(pdf, n, n).replace("-\n", "-").split()) for n in range(1, len(layout(pdf)[0]) + 1)}
+    starts = sorted(n for t, n in outline_pages(pdf).items() if t.startswith("Chapter"))
+    ends = starts[1:] + [outline_pages(pdf)["Timeline and key people"]]
+    tails = []
+    for chapter, first, after in zip(guide.chapters, starts, ends):
+        shorts = [" ".join(re.sub("<[^>]+>", "", str(guide.term(t).short)).split())[:40]
+                  for t in guide.terms_introduced(chapter)]
+        box = [n for n in range(first, after) if any(short in pages[n] for short in shorts)]
+        if len(box) > 1:
+            tails.append(sum(short in pages[box[-1]] for short in shorts))
+    assert len(starts) == 6 and all(count >= 3 for count in tails), tails
+
+
 def test_teaching_notes_open_each_chapter_in_one_running_head_face(variant_pdfs):
     pdf = variant_pdfs["teacher"]
     chapters = [n for t, n in outline_pages(pdf).items() if t.startswith("Chapter")]

@@ -43,11 +43,15 @@ def words_around_markers(files: dict[str, str], document: str) -> dict[int, tupl
             for m in MARKER_RE.finditer(body)}
 
 
+PRINTED_PAGE_RE = re.compile(r",? \(?p\. \d+\)?")  # "Chapter 4, p. 23", "Excerpt 1.1 (p. 5)": print only
+
+
 def pdf_words(pdf, page: int) -> list[str]:
-    """The words of one PDF page, as pdftotext reads them (running heads included)."""
+    """The words of one PDF page, as pdftotext reads them (running heads included), without the
+    page numbers print adds to cross-references."""
     text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
-    return words(text)
+    return words(PRINTED_PAGE_RE.sub("", text))
 
 
 def run_of(needle: list[str], haystack: list[str]) -> bool:
