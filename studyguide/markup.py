@@ -344,12 +344,12 @@ LAST_WORDS_MAX = 16  # characters after the joined space: more, and the line bef
 
 
 class LastWordsJoined(Treeprocessor):
-    """A paragraph (a question, a definition) does not end in a line of one short word: its last
-    two words are joined by a no-break space ("… in the / villages." becomes "… in / the villages.")."""
+    """A paragraph of running text does not end in a line of one short word: its last two words
+    are joined by a no-break space ("… in the / villages." becomes "… in / the villages.")."""
 
     def run(self, root):
         for p in root.iter("p"):
-            if p.get("class") != "excerpt-label":
+            if not p.get("class"):  # not a label or a box's title
                 join_last_words(p)
 
 
@@ -1069,7 +1069,8 @@ class StudyGuideExtension(Extension):
         if self.autolink:
             md.treeprocessors.register(GlossaryLinker(md, state, c.matcher), "glossary", 5)
         md.treeprocessors.register(NoteOrder(md, state, c, inline=not self.autolink), "note-order", 4.5)
-        md.treeprocessors.register(LastWordsJoined(md), "last-words", 4.45)
+        if self.autolink:  # a chapter's running text
+            md.treeprocessors.register(LastWordsJoined(md), "last-words", 4.45)
         md.treeprocessors.register(dialect.PictureCaptions(md, state), "picture-captions", 4.3)
         md.treeprocessors.register(TargetCheck(md, state, c.root), "targets", 4.2)  # before excerpts are copied
         md.treeprocessors.register(ExcerptNumberer(md, state, c), "excerpts", 4)

@@ -43,7 +43,8 @@ pytestmark = pytest.mark.layout
 
 
 def outside_code(pdf: str) -> str:
-    return "\n".join(line for line in pdf.splitlines() if "storms = {" not in line and "stays code" not in line)
+    text = "\n".join(line for line in pdf.splitlines() if "storms = {" not in line)
+    return re.sub(r"in code,\s+@worster1979\s+stays code", "", text)  # a teaching note's code span, however it wraps
 
 
 def all_pdfs(out: Path) -> dict[str, str]:
@@ -62,7 +63,7 @@ def test_no_markup_is_left_in_any_output(dialect):
 
 def test_footnotes_are_numbered_with_the_citation_notes(dialect):
     text = pdf_text(dialect / "dust-bowl.pdf")
-    assert "changed farming.1 Historians disagree2." in " ".join(text.split())
+    assert "changed farming.1 Historians disagree.2" in " ".join(text.split())  # the call after the full stop
     # a citation inside a footnote, in brackets and in full at the source's first mention, as pandoc writes it
     assert "1. The plough broke the grass that held the soil (Timothy Egan, The Worst Hard Time (Houghton Mifflin, " \
            "2006), 12)." in " ".join(text.split())
@@ -184,7 +185,7 @@ def test_myst_citation_roles_are_citations(tmp_path):
 
 def test_a_bare_at_word_and_an_address_stay_text(tmp_path):
     guide = load_guide(guide_with(tmp_path, "Follow @someone or mail me@example.org."))
-    assert "Follow @someone or mail me@example.org." in guide.chapters[0].body
+    assert "Follow @someone or mail\xa0me@example.org." in guide.chapters[0].body  # (the last two words joined)
 
 
 @pytest.mark.parametrize("body, warning", [

@@ -112,7 +112,7 @@ def test_epubcheck_reports_no_errors_or_warnings(minimal):
 
 def test_a_question_links_to_the_excerpt_it_asks_about(minimal):
     questions = minimal.epub_files()["EPUB/questions.xhtml"]
-    assert 'Read Excerpt <a href="01-danube.xhtml#danube-excerpt-1">1.1</a>.' in questions
+    assert 'Read Excerpt\xa0<a class="xref" href="01-danube.xhtml#danube-excerpt-1">1.1</a>.' in questions
 
 
 def test_the_accessibility_summary_mentions_other_languages_only_when_there_are_some(minimal, tmp_path):
