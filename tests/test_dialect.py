@@ -82,7 +82,10 @@ def test_every_citation_form(dialect):
 
 
 def test_citations_work_in_every_field(dialect):
-    teacher = " ".join(pdf_text(dialect / "dust-bowl-teacher.pdf").split())
+    pdf = dialect / "dust-bowl-teacher.pdf"
+    teacher = " ".join(pdf_text(pdf).split())
+    # a table's cells in reading order (the layout mode sets the "Read more" column beside them)
+    cells = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout.split())
     # written out in the style's short form, in brackets as pandoc writes a citation inside a note
     for written in ("Read a photograph as a source (Lange, “Destitute Pea Pickers”).",  # objective
                     "the children turned away (Lange, “Destitute Pea Pickers”).",  # answer
@@ -90,7 +93,7 @@ def test_citations_work_in_every_field(dialect):
                     "Farming that keeps the soil in place (Worster, Dust Bowl: The Southern Plains in the 1930s, 12).",
                     "A great dust storm sweeps the Plains (Egan, The Worst Hard Time, 200).",  # event
                     "Photographs of hardship (Lange, “Destitute Pea Pickers”)."):  # content note
-        assert written in teacher
+        assert written in teacher or written in cells
 
 
 def test_code_keeps_its_quotes_and_stars(dialect):
@@ -109,7 +112,7 @@ def test_lists_tables_strike_and_definitions(dialect):
 
 def test_the_picture_is_a_numbered_figure_listed_and_on_its_handout(dialect):
     text = " ".join(pdf_text(dialect / "dust-bowl.pdf").split())
-    assert "1 Migrant Mother, Nipomo, California, 1936...." in text  # the list of figures
+    assert re.search(r"1 Migrant Mother, Nipomo, California, 1936 ?\.{4}", text)  # the list of figures
     assert "Figure 1. Migrant Mother, Nipomo, California, 1936.5 Photograph by Dorothea Lange" in text
     assert "Look at Figure 1 closely." in text
     nav = zipfile.ZipFile(dialect / "dust-bowl.epub").read("EPUB/nav.xhtml").decode()
