@@ -4,8 +4,9 @@
     .venv/bin/python tools/output-hashes.py > hashes.txt                 # build all, print the hashes
     .venv/bin/python tools/output-hashes.py --compare hashes-before.txt  # and compare with a baseline
 
-Each guide is built through build.py (the command line, which stays the same when the code
-behind it moves) with SOURCE_DATE_EPOCH set, into a temporary folder, once for every paper
+Each guide is copied to one fixed folder (warnings name its files by their path) and built
+through build.py (the command line, which stays the same when the code behind it moves) with
+SOURCE_DATE_EPOCH set, into a temporary folder, once for every paper
 (a4, letter) and profile (standard, large): the PDF, EPUB and print HTML of both editions,
 the handouts and the answer keys. Every file written is hashed, the warnings sidecars that
 `make check` reads and the PDF's page map included; the build's caches (.templates,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +46,7 @@ PROFILES = ("standard", "large")
 RUNS = [("pdf", "student"), ("pdf", "teacher"), ("epub", "student"), ("epub", "teacher"),
         ("html", "student"), ("html", "teacher"), ("handouts", None)]
 NOT_OUTPUTS = {".templates", ".citeproc"}
+GUIDE_COPIES = Path(tempfile.gettempdir()) / "studyguide-output-hashes"
 
 
 def build(guide: Path, out: Path, paper: str, profile: str) -> None:
@@ -64,10 +67,19 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def guide_copies(guides: dict[str, Path]) -> dict[str, Path]:
+    """Each guide copied to one fixed folder: warnings name the guide's files by their path,
+    which must not depend on where the project lies (a copy of it, before and after a change)."""
+    shutil.rmtree(GUIDE_COPIES, ignore_errors=True)
+    for name, guide in guides.items():
+        shutil.copytree(guide, GUIDE_COPIES / name)
+    return {name: GUIDE_COPIES / name for name in guides}
+
+
 def hash_lines(guides: dict[str, Path]) -> list[str]:
     lines = []
     with tempfile.TemporaryDirectory(prefix="output-hashes-") as temp:
-        for name, guide in guides.items():
+        for name, guide in guide_copies(guides).items():
             for paper in PAPERS:
                 for profile in PROFILES:
                     out = Path(temp) / name / f"{paper}-{profile}"
