@@ -21,11 +21,16 @@ from . import cite
 from .files import atomic_write, read_guide_file
 from .markup import FILE_NAME_RE
 from .model import Guide
-from .pagelist import PageMap, marker_id, place_page_breaks
-from .render import Options, environment, render_ebook_document, stylesheet
+from .outputs import Job, named, progress
+from .pagelist import PageMap, marker_id, place_page_breaks, read_page_map
+from .render import Options, PrintOptions, environment, render_ebook_document, render_print, stylesheet
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]+)"')
+# The EPUB's vocabulary for what the model marks with an ARIA role alone (a glossary term's
+# link): its epub:type goes in here, in the e-book only, in the attributes' (sorted) order.
+ROLE_TAG_RE = re.compile(r'<\w+\b[^<>]*\srole="doc-(glossref)"[^<>]*>')
+ATTRIBUTE_RE = re.compile(r'\s([\w:-]+)="')
 OTHER_LANGUAGE_RE = re.compile(r'<(?!html\b)\w+\b[^>]*\slang="')  # a run marked with its own language
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
@@ -57,7 +62,8 @@ class Document:
 
 def build_documents(guide: Guide, options: Options) -> list[Document]:
     def doc(file_name, title, part, kind="", sections=(), **context):
-        xhtml = render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part, **context)
+        xhtml = with_epub_types(render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part,
+                                                      **context))
         return Document(file_name, title, xhtml, kind, sections)
 
     guidance = (("teaching-guidance", "Teaching the difficult material"),) if options.teacher else ()
@@ -72,6 +78,16 @@ def build_documents(guide: Guide, options: Options) -> list[Document]:
     docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
     docs.append(doc("sources.xhtml", cite.heading(guide), "parts/sources.html.j2", "bibliography"))
     return docs
+
+
+def with_epub_types(xhtml: str) -> str:
+    """epub:type="glossref" on every element of role="doc-glossref" (and so for the roles named above)."""
+    def add(match: re.Match) -> str:
+        tag = match.group(0)
+        after = next((a.start() for a in ATTRIBUTE_RE.finditer(tag) if a.group(1) > "epub:type"), len(tag) - 1)
+        return f'{tag[:after]} epub:type="{match.group(1)}"{tag[after:]}'
+
+    return ROLE_TAG_RE.sub(add, xhtml)
 
 
 def anchor_homes(docs: list[Document]) -> dict[str, str]:
@@ -109,7 +125,8 @@ def book_identifier(guide: Guide, options: Options) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) -> epub.EpubBook:
+def build_book(guide: Guide, options: Options, page_map: PageMap | None = None,
+               printing: PrintOptions = PrintOptions()) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(book_identifier(guide, options))
     suffix = " (Teacher edition)" if options.teacher else ""
@@ -127,7 +144,7 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     if page_map is not None:
         book.add_metadata(None, "meta", "pageBreakMarkers", {"property": "schema:accessibilityFeature"})
         book.add_metadata(None, "meta", "pageNavigation", {"property": "schema:accessibilityFeature"})
-        print_edition = ", ".join([options.paper] + (["large print"] if options.profile == "large" else [])
+        print_edition = ", ".join([printing.paper] + (["large print"] if printing.profile == "large" else [])
                                   + (["teacher edition"] if options.teacher else []))
         book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {print_edition})",
                           {"property": "pageBreakSource"})
@@ -219,9 +236,10 @@ def accessibility_summary(page_list: bool, other_languages: bool) -> str:
             "colour or sound, and nothing flashes.")
 
 
-def epub_bytes(guide: Guide, options: Options, page_map: PageMap | None = None) -> bytes:
+def epub_bytes(guide: Guide, options: Options, page_map: PageMap | None = None,
+               printing: PrintOptions = PrintOptions()) -> bytes:
     modified = options.date(guide)
-    book = build_book(guide, options, page_map)
+    book = build_book(guide, options, page_map, printing)
     raw = io.BytesIO()
     epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
     return repack(raw.getvalue(), guide.language, modified)
@@ -243,5 +261,19 @@ def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
     return out.getvalue()
 
 
-def write_epub(guide: Guide, options: Options, target: Path, page_map: PageMap | None = None) -> None:
-    atomic_write(target, epub_bytes(guide, options, page_map))
+def files(guide: Guide, job: Job) -> list[Path]:
+    return [job.out / named("epub").file_name(guide.slug, job.options.edition)]
+
+
+def write(guide: Guide, job: Job) -> dict[Path, list[str]]:
+    """The e-book, its page list from the PDF of the same edition and print options, when that
+    PDF was laid out from the print HTML the guide gives now."""
+    target, = files(guide, job)
+    pdf = job.out / named("pdf").file_name(guide.slug, job.options.edition)
+    page_map = read_page_map(pdf, render_print(guide, job.options, job.printing))
+    atomic_write(target, epub_bytes(guide, job.options, page_map, job.printing))
+    if page_map is None:
+        progress(f"wrote {target} without a page list: build {pdf} first to give it the PDF's pages")
+    else:
+        progress(f"wrote {target}, its page list from {pdf.name}")
+    return {}

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import re
 import textwrap
-from dataclasses import dataclass
 from html import escape as html_escape
+
+from .model import Datum, Figure, Mark
 
 
 def escape(text: str) -> str:
@@ -32,20 +33,6 @@ SMALL = 13         # ticks and values
 LINE_H = 17
 MARGIN = 12
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-@dataclass(frozen=True)
-class Datum:
-    label: str
-    value: float
-    display: str = ""
-
-
-@dataclass(frozen=True)
-class Mark:
-    date: str
-    label: str
-    href: str = ""
 
 
 # --- drawing helpers ---------------------------------------------------------------------------
@@ -421,3 +408,16 @@ def timeline(fig_id: str, title: str, marks: list[Mark], start_year: int, end_ye
     items = [f"{mark_date_text(m)}, {m.label}" for m, *_ in layout]
     body += year_labels(start_year, end_year, width, axis_y) + dots + labels
     return svg(fig_id, title, f"Timeline {start_year}–{end_year}", items, width, height, body)
+
+
+def draw(figure: Figure) -> str:
+    """The figure's SVG, drawn from the data the model holds for it ("" for a picture)."""
+    fig_id = f"fig-{figure.id}"
+    if figure.kind == "timeline":
+        return timeline(fig_id, figure.alt, list(figure.marks), *figure.years)
+    if figure.kind == "proportion":
+        return proportion_chart(fig_id, figure.alt, list(figure.data), rest_label=figure.rest or "other")
+    if figure.kind in ("bar", "line"):
+        drawer = bar_chart if figure.kind == "bar" else line_chart
+        return drawer(fig_id, figure.alt, list(figure.data), unit=figure.unit)
+    return ""

@@ -22,8 +22,8 @@ from .errors import Problems
 from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (Converter, DocumentState, TermMatcher, fill_figure_numbers, slugify, typographic,
                      url_problem)
-from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
-                    Source, Term, Use)
+from .model import (LEVELS, Chapter, Datum, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
+                    Mark, Source, Term, Use)
 from .citation import Cite
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
 
@@ -756,7 +756,7 @@ def make_picture(p: dict, number: int, chapter: str) -> Figure:
     lists of figures, its whole <figure> for the chapter's handout."""
     html = fill_figure_numbers(p.get("html", Markup("")), {p["id"]: number})
     return Figure(id=p["id"], number=number, kind="picture", title=Markup(p.get("caption", "")), alt=p.get("alt", ""),
-                  svg=Markup(""), rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
+                  rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
 
 
 def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
@@ -1029,23 +1029,23 @@ def with_figure_numbers(value, numbers: dict):
 
 
 def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple, chapters: dict) -> Figure:
-    from . import figures as draw
+    """A chart or the timeline: the data it is drawn from when rendered, and its data table."""
+    from .figures import fmt, shown
 
-    data = [draw.Datum(d["label"], d["value"], d["display"]) for d in f["data"]]
+    data = tuple(Datum(d["label"], d["value"], d["display"]) for d in f["data"])
+    drawn: dict = {"data": data}
     if f["kind"] == "timeline":
-        marks = [draw.Mark(e.date, e.short, f"#{chapters[e.chapter].anchor}" if e.chapter else "")
-                 for e in events if e.short]  # the events given a short label are the ones drawn
-        svg = draw.timeline(f"fig-{f['id']}", f["alt"], marks, f["from"], f["to"])
+        marks = tuple(Mark(e.date, e.short, f"#{chapters[e.chapter].anchor}" if e.chapter else "")
+                      for e in events if e.short)  # the events given a short label are the ones drawn
+        drawn = {"marks": marks, "years": (f["from"], f["to"])}
         rows = tuple((e.label, e.short) for e in events if e.short)
     else:
-        drawer = {"bar": draw.bar_chart, "line": draw.line_chart, "proportion": draw.proportion_chart}[f["kind"]]
-        extra = {"rest_label": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]}
-        svg = drawer(f"fig-{f['id']}", f["alt"], data, **extra)
+        drawn.update({"rest": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]})
         percent = "%" if f["kind"] == "proportion" else ""
-        rows = tuple((d.label, draw.shown(d, percent)) for d in data)
+        rows = tuple((d.label, shown(d, percent)) for d in data)
         rest = 100 - sum(d.value for d in data)
         if percent and rest > 0:  # the chart's last part, drawn as outlines
-            rows += ((f["rest"] or "other", draw.fmt(rest) + "%"),)
+            rows += ((f["rest"] or "other", fmt(rest) + "%"),)
     source = Markup('<span data-cite="{}"></span>').format(f["citation"]) if "citation" in f else Markup("")
     return Figure(id=f["id"], number=number, kind=f["kind"], title=typographic(f["title"]), alt=f["alt"],
-                  svg=Markup(svg), rows=rows, source=source, chapter=chapter, columns=f["columns"])
+                  rows=rows, source=source, chapter=chapter, columns=f["columns"], **drawn)

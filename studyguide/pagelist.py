@@ -1,6 +1,6 @@
 """The EPUB's page list: where each page of the PDF begins, marked in the e-book's text.
 
-The PDF build records, for every page, the first words of its text in the main flow (not
+The PDF writer hands its layout over to this module, which records, for every page, the first words of its text in the main flow (not
 running heads, footnotes or generated text such as page numbers): a page map, written
 beside the PDF. The EPUB build finds those words in its own documents, in reading order,
 and puts a page-break marker where each page begins, so a student with the e-book can go
@@ -93,6 +93,11 @@ def map_path(pdf: Path) -> Path:
 def write_page_map(pdf: Path, print_html: str, pages: list[list[str]]) -> None:
     data = {"source": fingerprint(print_html), "pdf": pdf.name, "pages": pages}
     atomic_write(map_path(pdf), json.dumps(data, ensure_ascii=False).encode("utf-8"))
+
+
+def record_layout(pdf: Path, print_html: str, document) -> None:
+    """What the PDF writer hands over once it has laid out `print_html`: the page map, beside the PDF."""
+    write_page_map(pdf, print_html, page_words(document))
 
 
 def read_page_map(pdf: Path, print_html: str) -> PageMap | None:

@@ -240,10 +240,10 @@ def early_lines(html: str, guide) -> list[tuple[int, str]]:
 def test_no_line_of_the_large_print_edition_breaks_far_too_early(default_guide):
     """WeasyPrint 70 once left "Behind" alone on a line of the large-print edition, before
     "the slogans … the author of *Tombstone*" (docs/weasyprint-upstream.md, 6.)."""
-    from studyguide.render import Options, render_print
+    from studyguide.render import Options, PrintOptions, render_print
 
     guide = default_guide.guide
-    html = render_print(guide, Options(edition="student", paper=guide.paper, profile="large"))
+    html = render_print(guide, Options(edition="student"), PrintOptions(paper=guide.paper, profile="large"))
     assert early_lines(html, guide) == []
 
 
