@@ -56,6 +56,9 @@ REGISTRY = (
     Output("handouts", "studyguide.handouts", "{slug}-handouts/{teacher_folder}",
            "one PDF per lesson in {file}, all-handouts.pdf, answer keys in its teacher/",
            default_editions=EDITIONS, printed=True, own_rule=True),
+    Output("flashcards", "studyguide.flashcards", "{slug}-flashcards.pdf",
+           "build {file}: glossary cards to cut apart, printed on both sides (long edge)",
+           editions=("student",), printed=True),
 )
 
 
