@@ -103,3 +103,28 @@ def narrative(key: str, locator_text: str | None) -> Cite:
     """@key or @key [p. 5]: the author's name goes in the text, the rest in the note."""
     locator, label, suffix = parse_locator(locator_text or "")
     return Cite(key, locator, label, "", suffix, "author-in-text")
+
+
+# MyST's citation roles (sphinxcontrib-bibtex): {cite:p}`a,b` parenthetical, {cite:t}`a` textual;
+# `s` names every author, `c` capitalises, `foot` makes a footnote of it: the style decides all
+# three here. Each key may carry pre- and post-text in braces: {cite:p}`{see}a{p. 4}`.
+MYST_CITE_RE = r"\{(?:foot)?cite(?::([a-z]+))?\}`([^`\n]+)`"
+MYST_PARENTHETICAL = {None, "p", "ps", "alp", "alps"}
+MYST_TEXTUAL = {"t", "ts", "ct", "cts"}
+MYST_KEY_RE = re.compile(r"^(?:\{(?P<pre>[^{}]*)\})?(?P<key>[^\s{},]+)(?:\{(?P<post>[^{}]*)\})?$")
+
+
+def parse_myst_role(role: str | None, inner: str) -> list[Cite] | None:
+    """{cite:p}`{see}a{p. 4},b` -> [Cite('a', 'p. 4', 'page', 'see'), Cite('b')]; {cite:t} gives
+    author-in-text items. None if a key does not read or the role is not a citation of either kind."""
+    if role not in MYST_PARENTHETICAL | MYST_TEXTUAL:
+        return None
+    items = []
+    for piece in inner.split(","):
+        match = MYST_KEY_RE.match(piece.strip())
+        if not match:
+            return None
+        locator, label, suffix = parse_locator(match.group("post") or "")
+        mode = "author-in-text" if role in MYST_TEXTUAL else "normal"
+        items.append(Cite(match.group("key"), locator, label, " ".join((match.group("pre") or "").split()), suffix, mode))
+    return items

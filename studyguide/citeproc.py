@@ -578,7 +578,7 @@ def cluster_blocks(clusters: list[Cluster]) -> list[dict]:
 
 
 def cite_inline(items) -> dict:
-    citations = [{"citationId": c.id, "citationPrefix": words(c.prefix), "citationSuffix": suffix_inlines(c),
+    citations = [{"citationId": c.id, "citationPrefix": emphasised(c.prefix), "citationSuffix": suffix_inlines(c),
                   "citationMode": {"t": MODES[c.mode]}, "citationNoteNum": 0, "citationHash": 0} for c in items]
     return {"t": "Cite", "c": [citations, []]}
 
@@ -587,7 +587,28 @@ def suffix_inlines(c: CitationItem) -> list[dict]:
     """pandoc reads the locator from the start of the suffix, after its label's term:
     ', page 4', ', chapter 2' (English terms; braces would drop the label)."""
     written = f", {LOCATOR_TERMS[c.label]} {c.locator}" if c.locator else ""
-    return words(written + c.suffix)
+    return words(written) + emphasised(c.suffix) if written and c.suffix else emphasised(written + c.suffix)
+
+
+# *see especially*, **passim**, _ibid._: the emphasis an author writes in a prefix or a suffix
+EMPHASIS_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!\w)|(\*|(?<!\w)_)(?=\S)(.+?)(?<=\S)\3(?!\w)")
+
+
+def emphasised(text: str) -> list[dict]:
+    """A prefix or suffix as pandoc's inlines, its *emphasis* and **strong emphasis** kept."""
+    inlines, at = [], 0
+    for match in EMPHASIS_RE.finditer(text):
+        inlines += after_emphasis(inlines, text[at:match.start()])
+        strong = match.group(1) is not None
+        inlines.append({"t": "Strong" if strong else "Emph", "c": emphasised(match.group(2 if strong else 4))})
+        at = match.end()
+    return inlines + after_emphasis(inlines, text[at:])
+
+
+def after_emphasis(inlines: list[dict], text: str) -> list[dict]:
+    """The words of `text`, with the space that parts them from an emphasis before them."""
+    space = [{"t": "Space"}] if inlines and inlines[-1]["t"] != "Space" and text.startswith(" ") else []
+    return space + words(text.lstrip(" ") if space else text)
 
 
 def words(text: str) -> list[dict]:

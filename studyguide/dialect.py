@@ -140,12 +140,25 @@ class DirectiveFences(Preprocessor):
 
     def run(self, lines):
         out, closing = [], []  # closing: the fences still open, with what ends them in the output
+        figure: list[str] | None = None  # the lines of a MyST figure, its path first
         for line in lines:
+            if figure is not None:
+                if line.strip() == closing[-1][0]:
+                    closing.pop()
+                    out += ["", self.picture(figure), ""]
+                    figure = None
+                else:
+                    figure.append(line)
+                continue
             if closing and line.strip() == closing[-1][0]:
                 end = closing.pop()[1]
                 out += [end, ""] if end else []
                 continue
             match = MYST_FENCE_RE.match(line)
+            if match and match.group(2) == "figure" and not (closing and closing[-1][1] is None):
+                closing.append((match.group(1), None))
+                figure = [match.group(3).strip(), line]
+                continue
             if match:
                 out += self.opening(line, match, closing)
             elif closing and closing[-1][1] == ":::" and MYST_OPTION_RE.match(line):
@@ -153,6 +166,23 @@ class DirectiveFences(Preprocessor):
             elif not (closing and closing[-1][1] is None):  # inside a raw block: left out
                 out.append(line)
         return out
+
+    def picture(self, lines: list[str]) -> str:
+        """```` ```{figure} path ```` with its options and its caption -> the picture paragraph a
+        pandoc author writes, which PictureFigures reads: ``![caption](path){#fig-name width=…
+        fig-alt="…"}``. Options it has no use for are warned."""
+        path = lines[0]
+        found, body = figure_options(lines[2:])
+        options = {key: value for key, (value, _) in found.items()}
+        attrs = [f"#fig-{re.sub(r'[^A-Za-z0-9_-]', '-', options.pop('name'))}"] if options.get("name") else []
+        if "width" in options:
+            attrs.append(f"width={options.pop('width')}")
+        if "alt" in options:
+            attrs.append('fig-alt="' + options.pop("alt").replace('"', "’") + '"')
+        for key in options:
+            self.state.warnings.append((found[key][1], f"'{key}', an option of the MyST figure '{path}', is not used"))
+        caption = " ".join(" ".join(b.split()) for b in body if b.strip())
+        return f"![{caption}]({path})" + ("{" + " ".join(attrs) + "}" if attrs else "")
 
     def opening(self, line: str, match: re.Match, closing: list) -> list[str]:
         fence, name, argument = match.groups()
@@ -173,6 +203,22 @@ class DirectiveFences(Preprocessor):
                                           f"supported: shown as code{', not run' if what == 'code cell' else ''}"))
         closing.append((fence, fence))
         return [fence + (language if what == "code cell" and LANGUAGE_RE.fullmatch(language) else "")]
+
+
+def figure_options(body: list[str]) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """A MyST directive's options, as a `---` YAML block or as `:key: value` lines at its top
+    (each key's value and the line it is on), and the lines after them."""
+    if body and body[0].strip() == "---" and "---" in [b.strip() for b in body[1:]]:
+        end = [b.strip() for b in body].index("---", 1)
+        block, body = body[1:end], body[end + 1:]
+    else:
+        count = next((i for i, b in enumerate(body) if not MYST_OPTION_RE.match(b)), len(body))
+        block, body = body[:count], body[count:]
+    options = {}
+    for entry in block:
+        key, _, value = entry.strip().lstrip(":").partition(":")
+        options[key.strip()] = (value.strip().strip("'\""), entry)
+    return options, body
 
 
 # --- pictures as figures -----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from . import cite
 from .files import atomic_write
+from .markup import LINK_TAG_RE
 from .medium import HANDOUT
 from .model import Guide
 from .outputs import Job, named, progress
@@ -23,7 +24,6 @@ from .weasy import Layout
 
 COLUMNS, ROWS = 2, 4
 SHEETS = Stylesheets("flashcards.css")  # no teacher edition; large print is not a card's size
-LINK_RE = re.compile(r"</?a\b[^>]*>")
 
 
 def files(guide: Guide, job: Job) -> list[Path]:
@@ -32,7 +32,7 @@ def files(guide: Guide, job: Job) -> list[Path]:
 
 def without_links(html: Markup) -> Markup:
     """A definition's text without its links: a card has no glossary to go to."""
-    return Markup(LINK_RE.sub("", str(html)))
+    return Markup(LINK_TAG_RE.sub("", str(html)))
 
 
 def render_flashcards(guide: Guide, job: Job) -> str:

@@ -694,7 +694,10 @@ def assemble(root, config, terms, library, places, source_ids, raw_chapters, tim
     glossary_path = root / "glossary.yaml"
     glossary = tuple(sorted((make_term(t, converter, states, glossary_path) for t in terms),
                             key=lambda t: t.term.lower()))
-    source_list = tuple(with_uses(s, states) for s in bare_sources.values())
+    marks = {c.anchor: f'data-cite="{c.number}"' for c in converter.citations}
+    bodies = {c.slug: (str(c.body), marks | {n.ref_anchor: f'data-note="{n.number}"' for n in c.notes})
+              for c in chapters}
+    source_list = tuple(with_uses(s, states, bodies) for s in bare_sources.values())
     for f in figures:  # a figure's sources: one citation, its source line
         if f["sources"]:
             f["citation"] = converter.register([Cite(k) for k in f["sources"] if k in bare_sources], "bare").number
@@ -759,18 +762,29 @@ def make_picture(p: dict, number: int, chapter: str) -> Figure:
                   rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
 
 
-def with_uses(source: Source, states: dict[str, DocumentState]) -> Source:
-    """The first citation of the source in each chapter: the places the source list links back to."""
-    firsts = {slug: next((ref for key, ref in st.source_uses if key == source.id), None) for slug, st in states.items()}
-    for slug, st in states.items():  # a figure placed in the chapter cites its sources too
-        for figure_id in st.figures:
-            if source.id in st.figure_sources.get(figure_id, ()) and not firsts[slug]:
-                firsts[slug] = f"fig-{figure_id}"
-    return replace(source, uses=tuple(Use(slug, ref) for slug, ref in firsts.items() if ref))
+def with_uses(source: Source, states: dict[str, DocumentState], bodies: dict[str, tuple[str, dict]]) -> Source:
+    """Every citation of the source, in document order: the places the source list links back
+    to (a figure placed in a chapter cites its sources there too)."""
+    uses = []
+    for slug, st in states.items():
+        here = [ref for key, ref in st.source_uses if key == source.id]
+        here += [f"fig-{figure_id}" for figure_id in st.figures if source.id in st.figure_sources.get(figure_id, ())]
+        uses += [Use(slug, ref) for ref in sorted(here, key=lambda ref: place_in(*bodies[slug], ref))]
+    return replace(source, uses=tuple(uses))
+
+
+def place_in(body: str, marks: dict[str, str], anchor: str) -> int:
+    """Where the place an anchor names is in a chapter's HTML: a note call or a citation (by
+    its placeholder, `marks`), a chart (by its placeholder) or a picture (by its id). A page
+    list in document order has its pages in order."""
+    if anchor in marks:
+        return body.find(marks[anchor])
+    at = body.find(f'id="{anchor}"')
+    return body.find(f'data-figure="{anchor[4:]}"') if at < 0 and anchor.startswith("fig-") else at
 
 
 def make_term(t: dict, converter: Converter, states: dict[str, DocumentState], path: Path) -> Term:
-    uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_uses
+    uses = tuple(Use(slug, anchor) for slug, st in states.items() for term_id, anchor in st.term_mentions
                  if term_id == t["id"])
     return Term(id=t["id"], term=typographic(t["term"]), forms=tuple(t["forms"]),
                 definition=converter.inline(t["definition"], (path, t["definition_line"])),

@@ -48,7 +48,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from . import dialect
-from .citation import BRACKETED_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed
+from .citation import BRACKETED_RE, MYST_CITE_RE, NARRATIVE_RE, Cite, narrative, parse_bracketed, parse_myst_role
 from .model import Citation
 from .errors import Problems
 from .files import GuideFileError, inside_guide, read_guide_file
@@ -60,7 +60,7 @@ TERM_MARK_RE = r"\[\[(?!fig(?:ure)?:)([^\[\]|]+)(?:\|([^\[\]]+))?\]\]"
 FIGURE_REF_RE = r"\[\[fig:([\w-]+)\]\]"
 FIGURE_AT_RE = r"(?<![\w.@\\])@fig-([\w-]*\w)"
 FIGURE_PLACE_RE = re.compile(r"^\s*\[\[figure:([\w-]+)\]\]\s*$")
-NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note"}
+NOT_LINKED = {"cite-author", "cite-inline", "figure-label", "callout-title", "inline-note", "term-use"}
 SKIP_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre", "blockquote", "script", "style"}
 
 
@@ -96,7 +96,8 @@ class DocumentState:
     # (anchor, ref, html, source ids, number of the citation note's Citation or None)
     notes: list[tuple[str, str, Markup, tuple, int | None]] = field(default_factory=list)
     source_uses: list[tuple[str, str]] = field(default_factory=list)  # (source id, ref anchor)
-    term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor)
+    term_uses: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor): the linked first uses
+    term_mentions: list[tuple[str, str]] = field(default_factory=list)  # (term id, anchor): every use, linked or not
     excerpts: list[tuple[str, str, str, tuple]] = field(default_factory=list)  # (number, anchor, html, source ids)
     words: int = 0
     images: list[str] = field(default_factory=list)  # paths relative to the guide directory
@@ -152,6 +153,36 @@ class NarrativeCitationProcessor(InlineProcessor):
         el = note_call(self.state, [narrative(m.group(1), m.group(2))])
         el.set("data-narrative", "1")  # the style writes the name in the text; a call of its own
         return el, m.start(0), m.end(0)
+
+
+class MystCiteProcessor(InlineProcessor):
+    """MyST's {cite:p}`a,b` and {cite:t}`a` (and {cite}`a`): read as [@a; @b] and @a are. Another
+    citation role ({cite:year} …) is left to the MyST role processor, which warns."""
+
+    def __init__(self, pattern, md, state: DocumentState, converter: Converter):
+        super().__init__(pattern, md)
+        self.state, self.converter = state, converter
+
+    def handleMatch(self, m, data):
+        items = parse_myst_role(m.group(1), m.group(2))
+        if items is None:
+            return None, None, None
+        unknown = [c.id for c in items if not self.converter.known_source(c.id)]
+        for key in unknown:
+            self.state.problems.append((m.group(0), f"unknown source '{key}' in '{m.group(0)}' (not in the source list)"))
+        items = [c for c in items if c.id in self.converter.sources]
+        if unknown or not items:
+            return etree.Element("span"), m.start(0), m.end(0)
+        if items[0].mode != "author-in-text":
+            return note_call(self.state, items), m.start(0), m.end(0)
+        holder = etree.Element("span")
+        for i, item in enumerate(items):  # {cite:t}`a,b`: "A and B", each name with its note
+            call = note_call(self.state, [item])
+            call.set("data-narrative", "1")
+            if i:
+                holder[-1].tail = " and " if i == len(items) - 1 else ", "
+            holder.append(call)
+        return (holder if len(items) > 1 else holder[0]), m.start(0), m.end(0)
 
 
 def note_call(state: DocumentState, items: list) -> etree.Element:
@@ -244,6 +275,18 @@ def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
     el.set("id", anchor)
     el.text = text
     state.term_uses.append((term_id, anchor))
+    state.term_mentions.append((term_id, anchor))
+    return el
+
+
+def term_mention(state: DocumentState, term_id: str, text: str) -> etree.Element:
+    """A later use of a term in the document: not linked again, but marked, so that the
+    glossary can give the page of every use."""
+    el = etree.Element("span")
+    el.set("class", "term-use")
+    el.set("id", f"{state.prefix}-mention-{term_id}-{len(state.term_mentions) + 1}")
+    el.text = text
+    state.term_mentions.append((term_id, el.get("id")))
     return el
 
 
@@ -287,7 +330,8 @@ class Typography(Treeprocessor):
 
 
 class GlossaryLinker(Treeprocessor):
-    """Links the first use of each term in the document (a tree processor)."""
+    """Links the first use of each term in the document and marks every later use (a tree
+    processor)."""
 
     def __init__(self, md, state: DocumentState, matcher: TermMatcher):
         super().__init__(md)
@@ -310,20 +354,22 @@ class GlossaryLinker(Treeprocessor):
                 child.tail = self._link_in(el, index, child.tail)
 
     def _link_in(self, parent, index: int, text: str) -> str:
-        """Link each term's first use in `text`: insert the links into `parent` at `index`
-        and return the text that stays before them."""
+        """Link each term's first use in `text` and mark its later ones: insert the elements
+        into `parent` at `index` and return the text that stays before them."""
         links, head, pos = [], text, 0
         for match in self.matcher.finditer(text):
             term_id = self.matcher.term_for(match.group(1))
-            if term_id in self.done or in_proper_name(text, match):
+            if in_proper_name(text, match):
                 continue
+            mention = term_id in self.done
             self.done.add(term_id)
             before = text[pos:match.start()]
             if links:
                 links[-1].tail = before
             else:
                 head = before
-            links.append(term_link(self.state, term_id, match.group(1)))
+            make = term_mention if mention else term_link
+            links.append(make(self.state, term_id, match.group(1)))
             pos = match.end()
         if links:
             links[-1].tail = text[pos:]
@@ -592,10 +638,13 @@ class NoteText(Postprocessor):
                 self.state.boxes.append(Markup(html.strip()))
             elif kind in ("picture", "caption"):
                 picture = next(p for p in self.state.pictures if p["id"] == key)
+                if kind == "caption":  # for the lists of figures, whose entries are links themselves
+                    html = LINK_TAG_RE.sub("", html)
                 picture["html" if kind == "picture" else "caption"] = Markup(html.strip())
         return text
 
 
+LINK_TAG_RE = re.compile(r"</?a\b[^>]*>")
 HELD_RE = re.compile(r'<div data-sg-(note|picture|caption|box)="([\w-]+)">(.*?)</div>'
                      r'(?=\s*(?:<div data-sg-|</div>\s*$))', re.S)
 
@@ -924,6 +973,7 @@ class StudyGuideExtension(Extension):
         md.parser.blockprocessors.register(dialect.FencedDivProcessor(md.parser, state), "fenced-div", 105)
         md.parser.blockprocessors.register(FigurePlacement(md.parser, state, c.figures), "figure", 95)
         md.parser.blockprocessors.register(dialect.TableCaptionProcessor(md.parser), "table-caption", 26)
+        md.inlinePatterns.register(MystCiteProcessor(MYST_CITE_RE, md, state, c), "myst-cite", 196)
         md.inlinePatterns.register(dialect.MystRoleProcessor(dialect.MYST_ROLE_RE, md, state), "myst-role", 195)
         md.inlinePatterns.register(dialect.InlineNoteProcessor(dialect.INLINE_NOTE_RE, md), "inline-note", 185)
         md.inlinePatterns.register(FigureRefProcessor(FIGURE_REF_RE, md, state), "figure-ref", 177)

@@ -38,6 +38,14 @@ class Use:
     anchor: str  # id of the element at that place
 
 
+def first_in_each_chapter(uses: tuple[Use, ...]) -> tuple[Use, ...]:
+    """The first of the uses in each chapter, in chapter order: where the e-book links back to."""
+    firsts: dict[str, Use] = {}
+    for use in uses:
+        firsts.setdefault(use.chapter, use)
+    return tuple(firsts.values())
+
+
 @dataclass(frozen=True)
 class Term:
     id: str

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import cite, figures
 from .medium import EBOOK, HANDOUT, PRINT, Medium
-from .model import Chapter, Figure, Guide, Note
+from .model import Chapter, Figure, Guide, Note, first_in_each_chapter
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -107,6 +107,7 @@ def environment() -> jinja2.Environment:
     env.filters["excerpt_sources"] = excerpt_sources
     env.filters["note_text"] = note_text
     env.filters["chart"] = chart
+    env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
     return env

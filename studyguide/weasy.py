@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from . import layout_fixes
+from . import layout_fixes, pagerefs
 from .model import Guide
 from .render import PROJECT
 
@@ -89,8 +89,10 @@ def weasyprint_module():
         ctypes.util.find_library = in_cache
     try:
         import weasyprint
+        from weasyprint.formatting_structure import build
     finally:
         ctypes.util.find_library = find_library
+    pagerefs.install(build)
     return weasyprint
 
 

@@ -128,6 +128,18 @@ def test_the_default_guide_is_formatted_as_pandoc_formats_it(style):
     assert got["entries"] == expected["entries"]
 
 
+@pytest.mark.parametrize("style", STYLES)
+def test_emphasis_in_a_prefix_or_suffix_is_formatted_as_pandoc_formats_it(style):
+    items = library(CONTENT, "sources.yaml")
+    clusters = [one("yang2012", prefix="*see especially*", locator="12", suffix=", **passim**"),
+                one("dikotter2010", prefix="_cf._", suffix=", and _Tombstone_ on the same years"),
+                Cluster((CitationItem("mishra2010", prefix="see *also*"), CitationItem("yang2012", suffix=", *ibid.*")))]
+    got = ours(items, clusters, style)
+    assert got["clusters"] == pandoc_reference(CONTENT / "sources.yaml", clusters, style)["clusters"]
+    assert all("*" not in text + (note or "") and "_cf" not in text + (note or "") for text, note in got["clusters"])
+    assert any(re.search(r"<(strong|b)>passim</", text + (note or "")) for text, note in got["clusters"])
+
+
 @pytest.mark.parametrize("name", FIXTURE_FILES)
 @pytest.mark.parametrize("style", STYLES)
 def test_a_reference_managers_library_is_formatted_as_pandoc_formats_it(name, style):

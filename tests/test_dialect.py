@@ -161,6 +161,7 @@ def line_of(guide: Path, text: str) -> int:
     ("A footnote with no text.[^missing]", "footnote [^missing] has no text"),
     ("An unknown term [[dustpan]].", "unknown glossary term 'dustpan'"),
     ("See [[fig:nothing]] here.", "unknown figure 'nothing' in '[[fig:nothing]]'"),
+    ("A MyST citation {cite:p}`nobody2000`", "unknown source 'nobody2000' in '{cite:p}`nobody2000`'"),
 ])
 def test_errors_name_file_and_line(tmp_path, body, message):
     guide = guide_with(tmp_path, body)
@@ -168,6 +169,17 @@ def test_errors_name_file_and_line(tmp_path, body, message):
         load_guide(guide)
     line = line_of(guide, body.split()[-1])
     assert any(f"01-dust-storms.md:{line}: {message}" in str(p) for p in caught.value.problems), caught.value
+
+
+def test_myst_citation_roles_are_citations(tmp_path):
+    """{cite:p} as [@…; @…] (pre- and post-text in braces), {cite:t} as a narrative @…, {cite} as {cite:p}."""
+    body = ("Storms {cite:p}`{see}worster1979{p. 4},egan2006`. {cite:t}`lange1936` took the photograph. "
+            "Old style {cite}`egan2006`.")
+    guide = load_guide(guide_with(tmp_path, body))
+    items = [item for c in guide.citations for item in c.items]
+    assert ("worster1979", "see", "p. 4", "page", "normal") in [(i.id, i.prefix, i.locator, i.label, i.mode) for i in items]
+    assert ("lange1936", "author-in-text") in [(i.id, i.mode) for i in items]
+    assert "{cite" not in guide.chapters[0].body and "`" not in guide.chapters[0].body.split("Storms")[-1]
 
 
 def test_a_bare_at_word_and_an_address_stay_text(tmp_path):
@@ -182,6 +194,7 @@ def test_a_bare_at_word_and_an_address_stay_text(tmp_path):
     ("```{=latex}\n\\newpage\n```", "raw latex block"),
     ("```{toctree}\nintro\n```", "MyST directive '{toctree}' is not supported"),
     ("A role {term}`drought` here.", "MyST role '{term}' is not supported"),
+    ("Only the year {cite:year}`worster1979`", "MyST role '{cite:year}' is not supported"),
     ("::: {.columns}\ntext\n:::", "fenced div '::: {.columns}' is not supported"),
 ])
 def test_unsupported_constructs_are_warnings_with_file_and_line(tmp_path, body, warning):

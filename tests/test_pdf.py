@@ -83,7 +83,33 @@ def test_glossary_lists_the_pages_of_each_use(minimal):
     assert "tributaries" in chapter_pages[4] and "Tributaries" in chapter_pages[5]
     assert re.search(r"A river that flows into a larger river\. Used on pp\. 4, 5", text)
     assert re.search(r"Europe['’]s second-longest river\. Used on p\. 4", text)
-    assert "Cited on pp. 4, 5" in text  # the first citation in each chapter
+    assert "Cited on pp. 4, 5" in text
+
+
+def destination_pages(path) -> dict[str, int]:
+    """The page (from 1) of every named destination of the PDF: where each link lands."""
+    with pikepdf.open(path) as pdf:
+        pages = {page.objgen: number for number, page in enumerate(pdf.pages, 1)}
+        return {str(name): pages[dest[0].objgen] for name, dest in pikepdf.NameTree(pdf.Root.Names.Dests).items()}
+
+
+def page_list(pages: set[int]) -> str:
+    return ("p. " if len(pages) == 1 else "pp. ") + ", ".join(str(p) for p in sorted(pages))
+
+
+def test_page_lists_name_every_page_of_every_use_once(default_guide):
+    """The glossary's "Used on" and the source list's "Cited on" give each page where the term
+    is used (or the source cited) once, in order: the pages the uses' destinations are on."""
+    where = destination_pages(default_guide.pdf)
+    text = " ".join(default_guide.pdf_text().split())
+    several = 0
+    for entry, lead in [*((t, "Used on") for t in default_guide.guide.glossary),
+                        *((s, "Cited on") for s in default_guide.guide.sources)]:
+        pages = {where[use.anchor] for use in entry.uses}
+        assert len(entry.uses) >= len(pages)
+        several += len(pages) > len({use.chapter for use in entry.uses})  # more than a page a chapter
+        assert f"{lead} {page_list(pages)}" in text, (entry.id, page_list(pages))
+    assert several >= 5  # terms used more than once a chapter: not only the first use in each
 
 
 def page_words(path) -> list[list[tuple[float, str]]]:
