@@ -111,13 +111,15 @@ def make_file(output: Output, edition: str) -> str:
 
 
 def make_rule(output: Output) -> list[str]:
+    """`make NAME` builds the student edition (or the only one); every edition has its rule,
+    after the file of the output it reads, in the same edition."""
     files = [make_file(output, e) for e in output.editions]
-    after = [make_file(named(output.after), e) for e in output.editions] if output.after else []
     lines = [f"{output.name}: {files[0]}", f".PHONY: {output.name}", f".PRECIOUS: {' '.join(files)}"]
     for edition, target in zip(output.editions, files):
-        needs = " ".join(["$(GUIDE_FILES) $(CODE) $(wildcard styles/*.css)"]
-                         + (["$(OPTIONS_FILE)"] if output.printed else []) + after[:1])
-        lines.append(f"{target}: {needs} | $(STAMP) ; $(PY) build.py {output.name} --edition {edition} $(BUILD_ARGS)")
+        needs = ["$(GUIDE_FILES) $(CODE) $(wildcard styles/*.css)"] + (["$(OPTIONS_FILE)"] if output.printed else [])
+        needs += [make_file(named(output.after), edition)] if output.after else []
+        lines.append(f"{target}: {' '.join(needs)} | $(STAMP) ; "
+                     f"$(PY) build.py {output.name} --edition {edition} $(BUILD_ARGS)")
     return lines
 
 
