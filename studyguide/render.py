@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cite
+from . import cite, cover
 from .model import Chapter, Guide, Note
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -83,6 +83,7 @@ def environment() -> jinja2.Environment:
     env.filters["note_text"] = note_text
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
+    env.globals["cover_layout"] = cover.layout
     return env
 
 
