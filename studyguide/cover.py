@@ -36,6 +36,7 @@ class Block:
 class YearLabel:
     x: float
     text: str
+    anchor: str = "middle"  # the first year starts at the margin, the last ends at it
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,8 @@ def year_labels(first: int, last: int, step: float, width: float) -> tuple[YearL
     years = [first] + [y for y in range(first + 1, last) if y % every == 0] + [last] if last > first else [first]
     ends = {first, last}
     kept = [y for y in years if y in ends or all(abs(y - e) * step >= LABEL_ROOM for e in ends)]
-    return tuple(YearLabel(round(MARGIN + (y - first) * step + width / 2, 1), str(y)) for y in kept)
+    labels = [YearLabel(round(MARGIN + (y - first) * step + width / 2, 1), str(y)) for y in kept]
+    labels[0] = YearLabel(MARGIN, str(first), "start")
+    if last > first:
+        labels[-1] = YearLabel(WIDTH - MARGIN, str(last), "end")
+    return tuple(labels)
