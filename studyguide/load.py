@@ -191,7 +191,8 @@ def load_config(root: Path, problems: Problems) -> dict:
 
 def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     schema.check_keys(data, schema.GUIDE, path, problems, "guide.yaml")
-    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance")}}
+    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance", "license", "cite_as",
+                                                             "how_to_use")}}
     for key in ("title", "language"):
         if not str(data.get(key) or "").strip():
             problems.error(path, data.line, f"missing required setting '{key}'")
@@ -215,10 +216,30 @@ def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     config["keywords"] = tuple(str(k) for k in (keywords if isinstance(keywords, list) else [keywords]))
     config["content_note"] = str(data.get("content_note") or "")
     config["teacher_guidance"] = str(data.get("teacher_guidance") or "")
+    config.update(front_matter_settings(data, path, problems))
     config["handouts"] = load_handout_settings(data.get("handouts"), path, data.line_of("handouts"), problems)
     config["csl"], config["note_style"] = citation_style(data, path, problems)
     config["nocite"] = nocite_ids(data, path, problems)
     return config
+
+
+def front_matter_settings(data: Mapping, path: Path, problems: Problems) -> dict:
+    """What the title page, the imprint and the "How to use this guide" page say beyond the title."""
+    how_to_use = data.get("how_to_use")
+    if how_to_use is not None and not isinstance(how_to_use, (str, bool)):
+        problems.error(path, data.line_of("how_to_use"), "how_to_use must be Markdown text, or false to leave "
+                                                         "the page out")
+        how_to_use = None
+    researched = data.get("researched")
+    return {
+        "publisher": str(data.get("publisher") or "").strip(),
+        "license": str(data.get("license") or "").strip(),
+        "cite_as": str(data.get("cite_as") or "").strip(),
+        "researched": None if researched is None else parse_date(researched, path, data.line_of("researched"),
+                                                                  problems),
+        "how_to_use": how_to_use if isinstance(how_to_use, str) else "",
+        "show_how_to_use": how_to_use is not False,
+    }
 
 
 def citation_style(data: Mapping, path: Path, problems: Problems) -> tuple[str, bool]:
@@ -765,6 +786,10 @@ def assemble(root, config, terms, library, places, source_ids, raw_chapters, tim
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
         timeline=events, library=library.items, library_markup=library.markup, csl=config["csl"],
         note_style=config["note_style"], nocite=config["nocite"], citations=tuple(converter.citations),
+        publisher=config["publisher"], researched=config["researched"], show_how_to_use=config["show_how_to_use"],
+        license=converter.inline(config["license"], (guide_yaml, config["lines"]["license"])),
+        cite_as=converter.inline(config["cite_as"], (guide_yaml, config["lines"]["cite_as"])),
+        how_to_use=converter.fragment(config["how_to_use"], (guide_yaml, config["lines"]["how_to_use"])),
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
                             converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
                      for p in people),

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cite
+from . import cite, cover
 from .model import Chapter, Guide, Note, first_in_each_chapter
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -84,6 +84,7 @@ def environment() -> jinja2.Environment:
     env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
+    env.globals["cover_layout"] = cover.layout
     return env
 
 

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pikepdf
 import pytest
 
-from conftest import ROOT, pdf_text
+from conftest import ROOT, page_with, pdf_text
 from studyguide.load import load_guide
 
 
@@ -54,7 +54,8 @@ def test_document_metadata(minimal):
 
 
 def test_table_of_contents_has_page_numbers(minimal):
-    text = pdf_text(minimal.pdf, 3, 3)
+    contents = page_with(minimal.pdf, "Contents")
+    text = pdf_text(minimal.pdf, contents, contents)
     assert "Contents" in text
     chapter_line = next(line for line in text.splitlines() if "The Danube" in line)
     page = int(re.search(r"(\d+)\s*$", chapter_line).group(1))
@@ -69,7 +70,8 @@ def test_text_holds_chapters_questions_glossary_sources(minimal):
 
 
 def test_footnotes_hold_short_citations(minimal):
-    text = " ".join(pdf_text(minimal.pdf, 4, 4).split())
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    text = " ".join(pdf_text(minimal.pdf, first, first).split())
     # The first paragraph's citations share note 1, each source named once, its pages joined;
     # the first note of a source is in full, later ones short (Chicago, as pandoc's citeproc writes it).
     assert "1. Anna Smith, Rivers: A History (River Press, 2001), 4, 7–9; Ben Jones, “The River of Nations,” " \
@@ -80,12 +82,13 @@ def test_footnotes_hold_short_citations(minimal):
 def test_glossary_lists_the_pages_of_each_use(minimal):
     text = " ".join(minimal.pdf_text().split())
     chapter_pages = {}
-    for page in (4, 5):
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    for page in (first, first + 1):
         chapter_pages[page] = pdf_text(minimal.pdf, page, page)
-    assert "tributaries" in chapter_pages[4] and "Tributaries" in chapter_pages[5]
-    assert re.search(r"A river that flows into a larger river\. Used on pp\. 4, 5", text)
-    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 4", text)
-    assert "Cited on pp. 4, 5" in text
+    assert "tributaries" in chapter_pages[first] and "Tributaries" in chapter_pages[first + 1]
+    assert re.search(rf"A river that flows into a larger river\. Used on pp\. {first}, {first + 1}", text)
+    assert re.search(rf"Europe['’]s second-longest river\. Used on p\. {first}", text)
+    assert f"Cited on pp. {first}, {first + 1}" in text
 
 
 def destination_pages(path) -> dict[str, int]:
