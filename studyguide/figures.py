@@ -32,7 +32,9 @@ SIZE = 14          # labels
 SMALL = 13         # ticks and values
 LINE_H = 17
 MARGIN = 12
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Every chart is drawn 340 units wide, its smallest text 13 units: shown as wide as a phone's
+# column (about 331 CSS px at 360 px), a label is still 12.7 px; print sizes it (print.css).
+CHART_W = 340
 
 
 # --- drawing helpers ---------------------------------------------------------------------------
@@ -78,13 +80,16 @@ def rect(x: float, y: float, w: float, h: float, fill: str, stroke: str = "none"
 
 def svg(fig_id: str, title: str, kind: str, items: list[str], width: int, height: float, body: list[str],
         defs: str = "") -> str:
-    """The root element; its desc is one sentence: the kind of chart, then every item with its value."""
+    """The root element; its desc is one sentence: the kind of chart, then every item with its value.
+
+    Its width and height are its natural size in CSS px, the size the stylesheets scale from
+    (a reading system that ignores `height: auto` on inline SVG keeps the proportions)."""
     if not re.fullmatch(r"[A-Za-z_][\w.-]*", fig_id):
         raise ValueError(f"figure id {fig_id!r} must start with a letter and hold only letters, digits, - _ .")
     # A chart with links is a group (its links stay reachable); a plain chart is one image.
     role = "group" if any("<a " in part for part in body) else "img"
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
-            f'viewBox="0 0 {width} {math.ceil(height)}" width="100%" role="{role}" '
+            f'viewBox="0 0 {width} {math.ceil(height)}" width="{width}" height="{math.ceil(height)}" role="{role}" '
             f'aria-labelledby="{fig_id}-title {fig_id}-desc" class="chart" font-family={quoteattr(FONT)}>')
     desc = f"{kind}: {'; '.join(items)}."
     meta = f'<title id="{fig_id}-title">{escape(title)}</title><desc id="{fig_id}-desc">{escape(desc)}</desc>'
@@ -128,7 +133,7 @@ def bar_value(datum: Datum, x: float, y: float, bar_w: float, room: float) -> st
     return text(x + bar_w + 6, baseline, label, SMALL, bold=True)
 
 
-def bar_chart(fig_id: str, title: str, data: list[Datum], unit: str = "", width: int = 640) -> str:
+def bar_chart(fig_id: str, title: str, data: list[Datum], unit: str = "", width: int = CHART_W) -> str:
     require(data, "bar_chart")
     ticks = nice_ticks(max(d.value for d in data))
     left, right = MARGIN + 4, width - MARGIN - 24
@@ -157,7 +162,7 @@ def bar_chart(fig_id: str, title: str, data: list[Datum], unit: str = "", width:
 
 # --- line chart --------------------------------------------------------------------------------
 
-def line_chart(fig_id: str, title: str, data: list[Datum], unit: str = "", width: int = 640) -> str:
+def line_chart(fig_id: str, title: str, data: list[Datum], unit: str = "", width: int = CHART_W) -> str:
     require(data, "line_chart")
     ticks = nice_ticks(max(d.value for d in data))
     left = MARGIN + max(text_width(fmt(t), SMALL) for t in ticks) + 8
@@ -214,7 +219,7 @@ def waffle(counts: list[int], fills: list[str]) -> list[str]:
     return cells
 
 
-def proportion_chart(fig_id: str, title: str, data: list[Datum], width: int = 640,
+def proportion_chart(fig_id: str, title: str, data: list[Datum], width: int = CHART_W,
                      rest_label: str = "other") -> str:
     require(data, "proportion_chart")
     if len(data) > len(FILLS):
@@ -244,10 +249,34 @@ def proportion_chart(fig_id: str, title: str, data: list[Datum], width: int = 64
 
 
 # --- timeline ----------------------------------------------------------------------------------
+# Drawn down the page, as a phone reads it: years in bands on the left, the axis, and one label
+# per mark in a column on the right, in date order, each joined to its date by a leader that
+# stays left of the label column (so no leader passes behind a label). A mark dated to the day
+# or month is a dot at the middle of that day or month; a mark dated only to a year is a
+# bracket spanning the whole year, its leader leaving the bracket part-way down (two marks of
+# one year leave it at a third and two thirds), never from 1 January.
 
-ABOVE_ROWS = 3      # rows 0-2 stand above the axis, nearest first; rows 3 and on hang below it
 PAD = 5
 TL_LINE = 16
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # as the timeline's table writes dates (cite.format_date)
+AXIS_X = MARGIN + 44       # the axis; year numbers end left of it
+SPAN_X = AXIS_X + 5        # year brackets stand just right of the axis
+ELBOW_X = AXIS_X + 18      # a leader runs level from its date to here, then slants to its label
+LABEL_X = AXIS_X + 46      # the label column
+LABEL_GAP = 6
+YEAR_MIN = 34              # the least height of one year on the axis
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A mark laid out: where its leader starts (anchor), the top of its label box, the box's size."""
+    mark: Mark
+    anchor_x: float
+    anchor_y: float
+    top: float
+    box_w: float
+    box_h: float
 
 
 def date_parts(mark: Mark) -> list[int]:
@@ -258,14 +287,19 @@ def date_parts(mark: Mark) -> list[int]:
 
 
 def mark_time(mark: Mark) -> float:
-    """'1959-07' -> 1959.5: month precision, a day nudges within the month."""
-    year, month, day = (date_parts(mark) + [1, 1])[:3]
-    return year + (month - 1) / 12 + (day - 1) / 372
+    """The middle of the day or month a mark is dated to: '1959-07' -> 1959.54 (mid-July)."""
+    year, month, day = (date_parts(mark) + [0, 0])[:3]
+    if not month:
+        return year + 0.5
+    return year + (month - 1) / 12 + ((day - 0.5) / 31 if day else 0.5) / 12
+
+
+def year_only(mark: Mark) -> bool:
+    return len(date_parts(mark)) == 1
 
 
 def mark_date_text(mark: Mark) -> str:
-    """The date as the timeline's table writes it (cite.format_date), the month shortened:
-    'Apr 14, 1935', 'Aug 1958', '1953'."""
+    """The date as the timeline's table writes it: 'July 31, 1955', 'April 1959', '1953'."""
     parts = date_parts(mark)
     if len(parts) == 1:
         return str(parts[0])
@@ -273,140 +307,137 @@ def mark_date_text(mark: Mark) -> str:
     return f"{month} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{month} {parts[0]}"
 
 
-def mark_lines(mark: Mark) -> list[str]:
-    return [mark_date_text(mark), *wrap(mark.label, 150, SMALL)]
+def mark_lines(mark: Mark, width: int) -> list[str]:
+    return [mark_date_text(mark), *wrap(mark.label, width - MARGIN - LABEL_X - 2 * PAD, SMALL)]
 
 
-def label_width(mark: Mark) -> float:
-    date, *rest = mark_lines(mark)
+def box_width(mark: Mark, width: int) -> float:
+    date, *rest = mark_lines(mark, width)
     return max([text_width(date, SMALL, bold=True)] + [text_width(r, SMALL) for r in rest]) + 2 * PAD
 
 
-def label_span(x: float, label_w: float, width: int) -> tuple[float, float]:
-    """A label hangs right of its date like a flag, pulled left only at the chart's edge."""
-    left = max(MARGIN, min(x - 1, width - MARGIN - label_w))
-    return left, left + label_w
+def box_height(mark: Mark, width: int) -> float:
+    return len(mark_lines(mark, width)) * TL_LINE + 6
 
 
-def axis_x(t: float, start_year: int, end_year: int, width: int) -> float:
-    left, right = MARGIN + 14, width - MARGIN
-    return left + (t - start_year) / (end_year + 1 - start_year) * (right - left)
+def year_height(marks: list[Mark], start_year: int, end_year: int, width: int) -> float:
+    """The least height of a year (at least YEAR_MIN) at which every label stands within a year
+    and a quarter of its date once the labels are stacked (a crowd of labels spreads)."""
+    for year_h in range(YEAR_MIN, 200, 2):
+        placed = place_labels(marks, start_year, year_h, width, 0)
+        if all(abs(p.top + 11 - p.anchor_y) <= 1.25 * year_h for p in placed):
+            return year_h
+    return 200
 
 
-def side_level(row: int) -> tuple[bool, int]:
-    """Row -> (above the axis?, distance from it: 0 is nearest)."""
-    return (True, row) if row < ABOVE_ROWS else (False, row - ABOVE_ROWS)
-
-
-def fits(row: int, x: float, span: tuple[float, float], placed: list, width: int, strict: bool) -> bool:
-    """Free in its row; if strict, also no nearer label across its leader and no leader through it."""
-    side, level = side_level(row)
-    for _, other_x, other_row, other_w in placed:
-        other_side, other_level = side_level(other_row)
-        left, right = label_span(other_x, other_w, width)
-        if other_side != side:
-            continue
-        if other_level == level and left < span[1] + 6 and span[0] < right + 6:
-            return False
-        if strict and other_level < level and left + 2 < x < right:
-            return False
-        if strict and other_level > level and span[0] + 2 < other_x < span[1]:
-            return False
-    return True
-
-
-def timeline_layout(marks: list[Mark], start_year: int, end_year: int,
-                    width: int = 640) -> list[tuple[Mark, float, int, float]]:
-    """(mark, x of its date on the axis, row, label width) in date order; rows are filled greedily.
-
-    Same-date marks keep their given order, top to bottom."""
-    kept = sorted((m for m in marks if start_year <= date_parts(m)[0] <= end_year), key=mark_time)
-    placed: list[tuple[Mark, float, int, float]] = []
-    for mark in reversed(kept):  # latest first, so labels, which hang right, climb leftwards like stairs
-        x, label_w = axis_x(mark_time(mark), start_year, end_year, width), label_width(mark)
-        span = label_span(x, label_w, width)
-        rows = range(len(placed) + ABOVE_ROWS + 1)
-        row = next((r for r in rows if fits(r, x, span, placed, width, True)), None)
-        if row is None:  # crowded: let leaders cross labels rather than labels overlap
-            row = next(r for r in rows if fits(r, x, span, placed, width, False))
-        placed.append((mark, x, row, label_w))
-    return same_date_in_given_order(placed[::-1], width)
-
-
-def same_date_in_given_order(layout: list[tuple[Mark, float, int, float]],
-                             width: int) -> list[tuple[Mark, float, int, float]]:
-    """Below the axis the nearest row is the top one, so same-date marks, placed latest first,
-    came out upside down there ("Communes formed" over "Leap launched"): give them their rows
-    top to bottom in their given order, unless that makes labels overlap."""
-    result = list(layout)
-    for date in {mark.date for mark, *_ in layout}:
-        group = [i for i, (mark, *_) in enumerate(layout) if mark.date == date]
-        rows = sorted(layout[i][2] for i in group)
-        if len(group) < 2 or rows[0] < ABOVE_ROWS:
-            continue
-        trial = list(result)
-        for i, row in zip(group, rows):
-            mark, x, _, label_w = trial[i]
-            trial[i] = (mark, x, row, label_w)
-        if all(free_row(trial, i, width) for i in group):
-            result = trial
+def anchors(marks: list[Mark], start_year: int, top: float, year_h: float) -> list[tuple[float, float]]:
+    """(x, y) where each mark's leader starts: the dot on the axis, or a point down its year's bracket."""
+    result = []
+    for mark in marks:
+        if year_only(mark):
+            same_year = [m for m in marks if year_only(m) and m.date == mark.date]
+            k = same_year.index(mark)
+            t = date_parts(mark)[0] + (k + 1) / (len(same_year) + 1)
+            result.append((SPAN_X + 4, top + (t - start_year) * year_h))
+        else:
+            result.append((AXIS_X, top + (mark_time(mark) - start_year) * year_h))
     return result
 
 
-def free_row(layout: list[tuple[Mark, float, int, float]], index: int, width: int) -> bool:
-    """No other label of the layout overlaps this one in its row."""
-    _, x, row, label_w = layout[index]
-    return fits(row, x, label_span(x, label_w, width), layout[:index] + layout[index + 1:], width, False)
+def stack_labels(wanted: list[float], heights: list[float], floor: float) -> list[float]:
+    """Label tops in order, none overlapping the next, each crowd of labels centred on where its
+    labels want to be (the mean of their wanted places), none above floor."""
+    clusters: list[tuple[list[int], float]] = []  # (indices, top of the first)
+    for i in range(len(wanted)):
+        members, top = [i], max(wanted[i], floor)
+        while clusters and clusters[-1][1] + stack_height(clusters[-1][0], heights) > top:
+            before, _ = clusters.pop()
+            members = before + members
+            offsets = stack_offsets(members, heights)
+            top = max(floor, sum(wanted[j] - o for j, o in zip(members, offsets)) / len(members))
+        clusters.append((members, top))
+    tops = []
+    for members, top in clusters:
+        tops += [top + o for o in stack_offsets(members, heights)]
+    return tops
 
 
-def year_step(start_year: int, end_year: int, width: int) -> int:
-    spacing = axis_x(start_year + 1, start_year, end_year, width) - axis_x(start_year, start_year, end_year, width)
-    return next((s for s in (1, 2, 5, 10, 25, 50) if s * spacing >= 40), 100)
+def stack_offsets(members: list[int], heights: list[float]) -> list[float]:
+    offsets, y = [], 0.0
+    for j in members:
+        offsets.append(y)
+        y += heights[j] + LABEL_GAP
+    return offsets
 
 
-def mark_label(mark: Mark, left: float, top: float, label_w: float, box_h: float) -> str:
-    date, *rest = mark_lines(mark)
-    parts = [rect(left, top, label_w, box_h, "#fff"), text(left + PAD, top + 15, date, SMALL, bold=True)]
-    parts += [text(left + PAD, top + 15 + (k + 1) * TL_LINE, part, SMALL) for k, part in enumerate(rest)]
-    group = f'<g class="mark">{"".join(parts)}</g>'
-    if not mark.href:
-        return group
-    link = quoteattr(mark.href)  # SVG 2 href, and xlink:href for SVG 1.1 readers; the title names the link
-    return f'<a href={link} xlink:href={link}><title>{escape(" ".join(mark_lines(mark)))}</title>{group}</a>'
+def stack_height(members: list[int], heights: list[float]) -> float:
+    return sum(heights[j] + LABEL_GAP for j in members)
 
 
-def year_labels(start_year: int, end_year: int, width: int, axis_y: float) -> list[str]:
-    """Year numbers under the ticks, on white so that leaders passing down behind them stop short."""
-    parts = []
-    for year in range(start_year, end_year + 1, year_step(start_year, end_year, width)):
-        x = axis_x(year, start_year, end_year, width)
-        parts += [rect(x - 18, axis_y + 8, 36, 16, "#fff"), text(x, axis_y + 20, str(year), SMALL, "middle")]
+def place_labels(marks: list[Mark], start_year: int, year_h: float, width: int, top: float) -> list[Placed]:
+    points = anchors(marks, start_year, top, year_h)
+    order = sorted(range(len(marks)), key=lambda i: points[i][1])
+    heights = [box_height(marks[i], width) for i in order]
+    tops = stack_labels([points[i][1] - 11 for i in order], heights, 0)
+    return [Placed(marks[i], *points[i], t, box_width(marks[i], width), h) for i, t, h in zip(order, tops, heights)]
+
+
+def timeline_layout(marks: list[Mark], start_year: int, end_year: int,
+                    width: int = CHART_W) -> tuple[float, float, list[Placed]]:
+    """(top of the axis, height of a year, every mark within the years in date order, same-date
+    marks in their given order)."""
+    kept = [m for m in marks if start_year <= date_parts(m)[0] <= end_year]
+    year_h = year_height(kept, start_year, end_year, width)
+    top = 10.0
+    layout = place_labels(kept, start_year, year_h, width, top)
+    return top, year_h, layout
+
+
+def year_band(year: int, start_year: int, top: float, year_h: float, labelled: bool) -> list[str]:
+    y = top + (year - start_year) * year_h
+    parts = [line(AXIS_X - 6, y, AXIS_X, y, INK)]
+    if labelled:
+        parts.append(text(AXIS_X - 9, y + year_h / 2 + SMALL * 0.36, str(year), SMALL, "end"))
     return parts
 
 
-def timeline(fig_id: str, title: str, marks: list[Mark], start_year: int, end_year: int, width: int = 640) -> str:
+def year_brackets(marks: list[Mark], start_year: int, top: float, year_h: float) -> list[str]:
+    years = sorted({date_parts(m)[0] for m in marks if year_only(m)})
+    return [rect(SPAN_X, top + (y - start_year) * year_h + 1.5, 4, year_h - 3, GRAY) for y in years]
+
+
+def mark_group(p: Placed, width: int) -> str:
+    """The leader, the dot (a dated mark), the label box and its lines; a link if the mark has one."""
+    date, *rest = mark_lines(p.mark, width)
+    label_y = p.top + 11
+    parts = [f'<polyline points="{n(p.anchor_x)},{n(p.anchor_y)} {n(ELBOW_X)},{n(p.anchor_y)} '
+             f'{n(LABEL_X - 3)},{n(label_y)} {n(LABEL_X)},{n(label_y)}" fill="none" stroke="{GRAY}"/>']
+    if not year_only(p.mark):
+        parts.append(f'<circle cx="{n(p.anchor_x)}" cy="{n(p.anchor_y)}" r="4" fill="{INK}" '
+                     'stroke="#fff" stroke-width="1"/>')
+    parts += [rect(LABEL_X, p.top, p.box_w, p.box_h, "#fff"), text(LABEL_X + PAD, p.top + 15, date, SMALL, bold=True)]
+    parts += [text(LABEL_X + PAD, p.top + 15 + (k + 1) * TL_LINE, part, SMALL) for k, part in enumerate(rest)]
+    group = f'<g class="mark">{"".join(parts)}</g>'
+    if not p.mark.href:
+        return group
+    link = quoteattr(p.mark.href)  # SVG 2 href, and xlink:href for SVG 1.1 readers; the title names the link
+    return f'<a href={link} xlink:href={link}><title>{escape(date + " " + p.mark.label)}</title>{group}</a>'
+
+
+def timeline(fig_id: str, title: str, marks: list[Mark], start_year: int, end_year: int, width: int = CHART_W) -> str:
     if end_year < start_year:
         raise ValueError(f"timeline {fig_id!r}: end year {end_year} is before start year {start_year}")
-    layout = timeline_layout(marks, start_year, end_year, width)
-    row_h = max([len(mark_lines(m)) for m, *_ in layout] + [2]) * TL_LINE + 14
-    rows = [r for _, _, r, _ in layout]
-    rows_below = max([r - ABOVE_ROWS + 1 for r in rows if r >= ABOVE_ROWS] + [0])
-    axis_y = min(max(rows, default=0) + 1, ABOVE_ROWS) * row_h + 16
-    body = [line(axis_x(start_year, start_year, end_year, width), axis_y, width - MARGIN, axis_y, INK, 1.5)]
-    ticks = [axis_x(year, start_year, end_year, width) for year in range(start_year, end_year + 1)]
-    body += [line(x, axis_y, x, axis_y + 6, INK) for x in ticks]
-    labels, dots = [], []
-    for mark, x, row, label_w in layout:
-        left, _ = label_span(x, label_w, width)
-        above, level = side_level(row)
-        box_h = len(mark_lines(mark)) * TL_LINE + 6
-        top = axis_y - 10 - box_h - level * row_h if above else axis_y + 30 + level * row_h
-        body.append(line(x, axis_y, x, top + box_h if above else top, GRAY))
-        dots.append(f'<circle cx="{n(x)}" cy="{n(axis_y)}" r="4" fill="{INK}" stroke="#fff" stroke-width="1"/>')
-        labels.append(mark_label(mark, left, top, label_w, box_h))
-    height = axis_y + 28 + (rows_below * row_h + 4 if rows_below else 0)
-    items = [f"{mark_date_text(m)}, {m.label}" for m, *_ in layout]
-    body += year_labels(start_year, end_year, width, axis_y) + dots + labels
+    top, year_h, layout = timeline_layout(marks, start_year, end_year, width)
+    years = end_year + 1 - start_year
+    bottom = top + years * year_h
+    step = 1 if year_h >= 18 else 2
+    body = [line(AXIS_X, top, AXIS_X, bottom, INK, 1.5)]
+    for year in range(start_year, end_year + 2):
+        body += year_band(year, start_year, top, year_h, year <= end_year and (year - start_year) % step == 0)
+    body += year_brackets([p.mark for p in layout], start_year, top, year_h)
+    body += [mark_group(p, width) for p in layout]
+    height = max([bottom + 8] + [p.top + p.box_h + 4 for p in layout])
+    items = [f"{mark_date_text(p.mark)}, {p.mark.label}" for p in layout]
     return svg(fig_id, title, f"Timeline {start_year}–{end_year}", items, width, height, body)
 
 

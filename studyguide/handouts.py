@@ -1,5 +1,5 @@
-"""Per-lesson handouts: one PDF per chapter, padded to an even page count, plus one combined print job.
-Their teacher edition is the answer keys."""
+"""Per-lesson handouts: one PDF per chapter, with a notes page when that makes its page count
+even, plus one combined print job. Their teacher edition is the answer keys."""
 from __future__ import annotations
 
 import io
@@ -56,28 +56,28 @@ def write(guide: Guide, job: Job) -> dict[Path, list[str]]:
 
 def write_handout(guide: Guide, chapter: Chapter, options: Options, target: Path,
                   printing: PrintOptions = PrintOptions()) -> list[str]:
-    """Lay out one handout; pad it to an even page count; return warnings (page budget, layout)."""
+    """Lay out one handout; if it fills an odd number of pages, lay it out again with a notes
+    page at the end, so that double-sided copies never put two lessons on one sheet. Return the
+    warnings (page budget, layout)."""
     layout = Layout(render_handout(guide, chapter, options, printing), guide)
     warnings = list(layout.warnings)
     budget = guide.handouts.page_budget
     if budget and layout.pages > budget and not options.teacher:
         warnings.append(f"{chapter.source_path}: handout for chapter {chapter.number} ‘{chapter.title}’ has "
                         f"{layout.pages} pages, over the page budget of {budget}")
-    data = layout.pdf()
-    atomic_write(target, with_blank_page(data) if layout.pages % 2 else data)
+    if layout.pages % 2:
+        layout = Layout(render_handout(guide, chapter, options, printing, notes_page=True), guide)
+        warnings += [w for w in layout.warnings if w not in warnings]
+        if layout.pages % 2:
+            warnings.append(f"{chapter.source_path}: the notes page of the {kind(options)} of chapter "
+                            f"{chapter.number} did not fit on one page: it has {layout.pages} pages, "
+                            "and will not print on whole sheets")
+    atomic_write(target, layout.pdf())
     return warnings
 
 
-def with_blank_page(data: bytes) -> bytes:
-    """Add an empty last page, so double-sided printing never puts two lessons on one sheet."""
-    import pikepdf
-
-    with pikepdf.open(io.BytesIO(data)) as pdf:
-        last = pdf.pages[-1]
-        pdf.add_blank_page(page_size=(float(last.mediabox[2]), float(last.mediabox[3])))
-        buffer = io.BytesIO()
-        pdf.save(buffer, deterministic_id=True)
-    return buffer.getvalue()
+def kind(options: Options) -> str:
+    return "answer key" if options.teacher else "handout"
 
 
 def combine(paths: list[Path], target: Path) -> None:

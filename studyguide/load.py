@@ -40,6 +40,17 @@ CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 LANG_SPAN_RE = re.compile(r"<span\s+lang=\"[^\"]+\"[^>]*>.*?</span>")
 # "Excerpt 2.1", "Excerpts 1.2 and 1.3", "Excerpts 5.1, 5.2 and 5.3" in a question
 EXCERPT_REFERENCE_RE = re.compile(r"\bExcerpts? \d+\.\d+(?:(?:,? and |, )\d+\.\d+)*")
+# A question is printed on its chapter's handout, which holds the chapter's objectives, key terms,
+# excerpts and pictures but not its text: words that point at the text must say where it is.
+# "This chapter" never does (a handout is not a chapter); the others do when the same sentence
+# names a place in the guide ("in Chapter 3 of the study guide", "p. 14").
+UNPLACED_RE = re.compile(r"\b(?:this|that|the same|the previous|the next|the following|the preceding) chapter\b"
+                         r"|\b(?:in|from|of) the chapter\b", re.I)
+POINTING_RE = re.compile(r"\b(?:the|this|that|these|those) (?:paragraph|passage|section|sentence|page|story|chart"
+                         r"|graph|timeline|map|text)s?\b|\b(?:(?:that|which) follows?|follows it|the following"
+                         r"|the preceding|the rest of|above|below|(?:earlier|later) in)\b", re.I)
+GUIDE_PLACE_RE = re.compile(r"\bChapters? \d+|\bpp?\. ?\d+|\bstudy guide\b", re.I)
+SENTENCE_END_RE = re.compile(r"[.?!:;](?=\s+[A-Z“\"(]|\s*$)")
 UNSAFE_HTML_RE = re.compile(r"<\s*(script|iframe|object|embed|style)\b|\son[a-z]+\s*=|javascript:", re.I)
 
 
@@ -180,7 +191,8 @@ def load_config(root: Path, problems: Problems) -> dict:
 
 def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     schema.check_keys(data, schema.GUIDE, path, problems, "guide.yaml")
-    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance")}}
+    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance", "license", "cite_as",
+                                                             "how_to_use")}}
     for key in ("title", "language"):
         if not str(data.get(key) or "").strip():
             problems.error(path, data.line, f"missing required setting '{key}'")
@@ -204,10 +216,30 @@ def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     config["keywords"] = tuple(str(k) for k in (keywords if isinstance(keywords, list) else [keywords]))
     config["content_note"] = str(data.get("content_note") or "")
     config["teacher_guidance"] = str(data.get("teacher_guidance") or "")
+    config.update(front_matter_settings(data, path, problems))
     config["handouts"] = load_handout_settings(data.get("handouts"), path, data.line_of("handouts"), problems)
     config["csl"], config["note_style"] = citation_style(data, path, problems)
     config["nocite"] = nocite_ids(data, path, problems)
     return config
+
+
+def front_matter_settings(data: Mapping, path: Path, problems: Problems) -> dict:
+    """What the title page, the imprint and the "How to use this guide" page say beyond the title."""
+    how_to_use = data.get("how_to_use")
+    if how_to_use is not None and not isinstance(how_to_use, (str, bool)):
+        problems.error(path, data.line_of("how_to_use"), "how_to_use must be Markdown text, or false to leave "
+                                                         "the page out")
+        how_to_use = None
+    researched = data.get("researched")
+    return {
+        "publisher": str(data.get("publisher") or "").strip(),
+        "license": str(data.get("license") or "").strip(),
+        "cite_as": str(data.get("cite_as") or "").strip(),
+        "researched": None if researched is None else parse_date(researched, path, data.line_of("researched"),
+                                                                  problems),
+        "how_to_use": how_to_use if isinstance(how_to_use, str) else "",
+        "show_how_to_use": how_to_use is not False,
+    }
 
 
 def citation_style(data: Mapping, path: Path, problems: Problems) -> tuple[str, bool]:
@@ -491,6 +523,7 @@ def check_questions(chapter: RawChapter, excerpts: set[str], problems: Problems)
         if lines is not None and (not isinstance(lines, int) or not 0 <= lines <= 40):
             problems.error(path, q.line_of("lines"), "lines must be a whole number of answer lines (0–40)")
         check_excerpt_references(str(q.get("ask")), chapter, q.line_of("ask"), excerpts, problems)
+        check_stands_alone(str(q.get("ask")), chapter, q.line_of("ask"), problems)
 
 
 def excerpt_count(chapter: RawChapter) -> int:
@@ -513,6 +546,35 @@ def check_excerpt_references(ask: str, chapter: RawChapter, line: int, excerpts:
                 own = [f"{chapter.number}.{i}" for i in range(1, excerpt_count(chapter) + 1)]
                 problems.error(chapter.path, line, f"the question asks about Excerpt {number}, which the guide "
                                                    f"does not hold (this chapter has {excerpts_held(own)})")
+
+
+def check_stands_alone(ask: str, chapter: RawChapter, line: int, problems: Problems) -> None:
+    """A question must make sense on its handout: a phrase pointing at the chapter's text, or at
+    an excerpt of another chapter, is a warning unless its sentence says where in the guide."""
+    phrases = unplaced_references(ask, chapter.number)
+    if phrases:
+        n = chapter.number
+        problems.warn(chapter.path, line, f"the question points at {', '.join(f'‘{p}’' for p in phrases)}, which "
+                                          "its handout does not hold (a handout has the chapter's excerpts and key "
+                                          f"terms, not its text): say where in the guide (‘Chapter {n} of the study "
+                                          f"guide’, ‘the section … in Chapter {n}’, ‘p. 14’) or reword it")
+
+
+def unplaced_references(ask: str, chapter_number: int) -> list[str]:
+    """The phrases of a question that point at text its handout does not hold, with no place named."""
+    found = [m.group() for m in UNPLACED_RE.finditer(ask)]
+    for sentence in sentences(ask):
+        if GUIDE_PLACE_RE.search(sentence):
+            continue
+        found += [m.group() for m in POINTING_RE.finditer(sentence)]
+        found += [phrase.group() for phrase in EXCERPT_REFERENCE_RE.finditer(sentence)
+                  if any(not n.startswith(f"{chapter_number}.") for n in re.findall(r"\d+\.\d+", phrase.group()))]
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    bounds = [0] + [m.end() for m in SENTENCE_END_RE.finditer(text)] + [len(text)]
+    return [text[a:b] for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def excerpts_held(held: list[str]) -> str:
@@ -724,6 +786,10 @@ def assemble(root, config, terms, library, places, source_ids, raw_chapters, tim
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
         timeline=events, library=library.items, library_markup=library.markup, csl=config["csl"],
         note_style=config["note_style"], nocite=config["nocite"], citations=tuple(converter.citations),
+        publisher=config["publisher"], researched=config["researched"], show_how_to_use=config["show_how_to_use"],
+        license=converter.inline(config["license"], (guide_yaml, config["lines"]["license"])),
+        cite_as=converter.inline(config["cite_as"], (guide_yaml, config["lines"]["cite_as"])),
+        how_to_use=converter.fragment(config["how_to_use"], (guide_yaml, config["lines"]["how_to_use"])),
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
                             converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
                      for p in people),

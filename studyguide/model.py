@@ -249,6 +249,12 @@ class Guide:
     note_style: bool = True  # the style gives notes (Chicago) rather than in-text citations (APA, MLA)
     nocite: tuple[str, ...] = ()  # ids listed though not cited; "*" for all
     citations: tuple[Citation, ...] = ()  # every citation of the guide, by number
+    publisher: str = ""  # who publishes the guide (a school, a project); the authors are people
+    license: Markup = Markup("")  # the terms of use, for the imprint page
+    researched: dt.date | None = None  # when the research behind the guide was done
+    cite_as: Markup = Markup("")  # the guide's own citation line; empty: made from title, authors, date
+    how_to_use: Markup = Markup("")  # the "How to use this guide" page; empty: the builder's own text
+    show_how_to_use: bool = True  # `how_to_use: false` leaves the page out
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)

@@ -191,9 +191,13 @@ def placements(pages: list[list[str]], stream: list[str]) -> list[int | None]:
     where: dict[str, list[int]] = {}
     for at, word in enumerate(stream):
         where.setdefault(word, []).append(at)
+    found = {page: candidates(first, stream, where) for page, first in enumerate(pages) if first}
+    # a place where a page's first words are found is that page's: another page found there only
+    # by later words (the printed contents' "How to use this guide") does not take it
+    exact = {at for places in found.values() for at, skip in places if skip == 0}
     # each page's candidates from the last place back: a page then never follows itself
-    chain = [(page, at) for page, first in enumerate(pages) if first
-             for at, _ in sorted(candidates(first, stream, where), reverse=True)]
+    chain = [(page, at) for page, places in found.items()
+             for at, skip in sorted(places, reverse=True) if skip == 0 or at not in exact]
     ends: list[int] = []  # ends[k]: the chain index ending the best run of length k + 1
     end_places: list[int] = []  # and where that run ends in the stream
     before: list[int | None] = [None] * len(chain)

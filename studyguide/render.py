@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cite, figures
+from . import cite, cover, figures
 from .medium import EBOOK, HANDOUT, PRINT, Medium
 from .model import Chapter, Figure, Guide, Note, first_in_each_chapter
 
@@ -110,6 +110,7 @@ def environment() -> jinja2.Environment:
     env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
+    env.globals["cover_layout"] = cover.layout
     return env
 
 
@@ -159,14 +160,17 @@ def page_css(sheets: Stylesheets, options: Options, printing: PrintOptions) -> s
 def render_print(guide: Guide, options: Options, printing: PrintOptions = PrintOptions()) -> str:
     """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("print/book.html.j2").render(
-        guide=guide, options=options, medium=PRINT, css=Markup(page_css(BOOK_SHEETS, options, printing)),
+        guide=guide, options=options, printing=printing, medium=PRINT,
+        css=Markup(page_css(BOOK_SHEETS, options, printing)),
         created=options.created(guide)), guide, PRINT))
 
 
-def render_handout(guide: Guide, chapter: Chapter, options: Options, printing: PrintOptions = PrintOptions()) -> str:
-    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers)."""
+def render_handout(guide: Guide, chapter: Chapter, options: Options, printing: PrintOptions = PrintOptions(),
+                   notes_page: bool = False) -> str:
+    """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers);
+    with `notes_page`, a last page for notes."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium=HANDOUT,
+        guide=guide, chapter=chapter, options=options, medium=HANDOUT, notes_page=notes_page,
         css=Markup(page_css(HANDOUT_SHEETS, options, printing)), created=guide.date.isoformat()), guide, HANDOUT))
 
 

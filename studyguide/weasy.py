@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from . import layout_fixes, pagerefs
+from . import layout_fixes, pagerefs, pdf_tags
 from .model import Guide
 from .render import PROJECT
 
@@ -116,6 +116,10 @@ class Layout:
         if not layout_fixes.apply():
             collector.messages.append(f"layout fixes not applied ({layout_fixes.why_not_applied()}): "
                                       "layout may be much slower on a long guide; see studyguide/layout_fixes.py")
+        if not pdf_tags.apply():
+            collector.messages.append("tagged-PDF additions not applied (this WeasyPrint has no "
+                                      "weasyprint.pdf.tags._build_box_tree): no /Scope on header cells, "
+                                      "no Note tags; see studyguide/pdf_tags.py")
         logger = logging.getLogger("weasyprint")
         logger.addHandler(collector)
         try:

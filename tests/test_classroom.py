@@ -87,3 +87,52 @@ def test_large_print_profile_sets_body_text_at_16pt_or_more(tmp_path, minimal):
     assert large / standard >= 16 / 11 * 0.95, (standard, large)
     css = (ROOT / "styles" / "large-print.css").read_text()
     assert re.search(r"html \{ font-size: (1[6-9]|2\d)pt", css)
+
+
+def test_default_handouts_and_keys_carry_their_lesson_on_every_page(classroom):
+    """Loose sheets of 30 copies can be sorted: every page of every handout and answer key
+    shows its lesson, title and a Name line (or "Answer key"); padding pages are notes pages."""
+    from test_handouts import check_page_furniture
+
+    student, _, handouts = classroom
+    for chapter in student.guide.chapters:
+        check_page_furniture(handouts / f"{chapter.source_path.stem}.pdf", chapter, teacher=False)
+        check_page_furniture(handouts / "teacher" / f"{chapter.source_path.stem}.pdf", chapter, teacher=True)
+
+
+def test_default_handouts_list_their_sources_one_a_line(classroom):
+    from studyguide.render import excerpt_sources
+    from test_handouts import check_sources_list, source_lines
+
+    student, _, handouts = classroom
+    wrapped = 0
+    for chapter in student.guide.chapters:
+        path = handouts / f"{chapter.source_path.stem}.pdf"
+        check_sources_list(path, len(excerpt_sources(chapter, student.guide)))
+        wrapped += len(source_lines(path)) - len(excerpt_sources(chapter, student.guide))
+    assert wrapped >= 1  # a long entry wraps, under a hanging indent
+
+
+def test_no_question_of_the_default_guide_points_at_text_its_handout_lacks(default_guide):
+    from studyguide.load import unplaced_references
+
+    for chapter in default_guide.guide.chapters:
+        for question in chapter.questions:
+            assert not unplaced_references(words(question.ask), chapter.number), (chapter.number, question.ask)
+
+
+def test_large_print_letter_handouts_keep_their_furniture_and_whole_sheets(tmp_path_factory, default_guide):
+    """The tightest page: Letter in large print, where running heads take two lines and the
+    notes page's heading wraps; every page still carries its lesson, on whole sheets."""
+    from test_handouts import check_page_furniture
+
+    def build(out):
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "handouts", "--out", str(out),
+                                 "--paper", "letter", "--profile", "large"], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert "did not fit on one page" not in result.stderr, result.stderr
+
+    handouts = built_once(tmp_path_factory, "classroom-large-letter", build) / "great-leap-forward-handouts"
+    for chapter in default_guide.guide.chapters:
+        check_page_furniture(handouts / f"{chapter.source_path.stem}.pdf", chapter, teacher=False)
+        check_page_furniture(handouts / "teacher" / f"{chapter.source_path.stem}.pdf", chapter, teacher=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from studyguide.figures import (Datum, Mark, bar_chart, label_span, line_chart, proportion_chart, timeline,
+from studyguide.figures import (Datum, Mark, bar_chart, line_chart, proportion_chart, timeline,
                                 timeline_layout)
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -49,7 +49,8 @@ def test_root_is_accessible_scalable_svg(name):
     root = ET.fromstring(all_charts()[name])
     fig_id = root.find(f"{SVG}title").get("id").removesuffix("-title")
     assert root.tag == f"{SVG}svg"
-    assert root.get("version") == "1.1" and root.get("width") == "100%" and root.get("height") is None
+    assert root.get("version") == "1.1"
+    assert root.get("viewBox") == f"0 0 {root.get('width')} {root.get('height')}"  # its natural size, in CSS px
     assert re.fullmatch(r"0 0 \d+ \d+", root.get("viewBox"))
     has_links = root.find(f".//{SVG}a") is not None
     assert root.get("role") == ("group" if has_links else "img") and root.get("class") == "chart"
@@ -112,7 +113,7 @@ def test_timeline_shows_every_mark_with_date_and_label():
     shown = " ".join(texts(root))
     for mark in EVENTS:
         assert mark.label.split()[0] in shown
-    assert "Jul 1959" in shown and "Oct 1959" in shown
+    assert "July 1959" in shown and "October 1959" in shown
     assert len(root.findall(f".//{SVG}g[@class='mark']")) == len(EVENTS)
     desc = root.find(f"{SVG}desc").text
     assert all(m.label in desc for m in EVENTS)
@@ -122,37 +123,106 @@ def test_timeline_links_carry_both_href_spellings():
     root = ET.fromstring(all_charts()["timeline"])
     links = root.findall(f".//{SVG}a")
     assert [(a.get("href"), a.get(f"{XLINK}href")) for a in links] == [("#ch-lushan", "#ch-lushan")]
-    assert links[0].find(f"{SVG}title").text == "Jul 1959 Lushan Conference"
+    assert links[0].find(f"{SVG}title").text == "July 1959 Lushan Conference"
 
 
-@pytest.mark.parametrize("width", [640, 480, 320])
-def test_timeline_labels_in_one_row_do_not_overlap(width):
-    layout = timeline_layout(EVENTS, 1953, 1962, width)
-    assert len(layout) == len(EVENTS)
-    for i, (_, x1, row1, w1) in enumerate(layout):
-        left1, right1 = label_span(x1, w1, width)
-        assert 0 <= left1 and right1 <= width
-        for _, x2, row2, w2 in layout[i + 1:]:
-            left2, right2 = label_span(x2, w2, width)
-            if row1 == row2:
-                assert right1 <= left2 or right2 <= left1
+# --- what a reader sees: sizes on a phone, and the timeline's marks, read back from the SVG ----
+
+# A phone 360 CSS px wide, less a reading system's margins (16 px a side, more than epub.css's
+# 4 %): the widest column a chart can be shown at there. A chart is never shown wider than
+# 26em (epub.css), 416 px at the usual 16 px text.
+PHONE_COLUMN = 360 - 2 * 16
 
 
-def test_timeline_leaders_do_not_cross_labels_on_the_real_data():
-    layout = timeline_layout(EVENTS, 1953, 1962)
-    for mark, x, row, _ in layout:
-        for other, other_x, other_row, other_w in layout:
-            nearer = (row < 3) == (other_row < 3) and other_row < row  # rows 0-2 above the axis, 3 on below
-            left, right = label_span(other_x, other_w, 640)
-            assert not (nearer and left + 2 < x < right), (mark.label, other.label)
+def least_text_size(svg: str, shown_width: float) -> float:
+    """The smallest text of a chart, in CSS px, shown `shown_width` px wide."""
+    root = ET.fromstring(svg)
+    view_width = float(root.get("viewBox").split()[2])
+    return min(float(t.get("font-size")) for t in root.iter(f"{SVG}text")) * shown_width / view_width
 
 
-def test_timeline_skips_marks_outside_the_years_and_uses_month_precision():
-    marks = [Mark("1950", "too early"), Mark("1958", "in"), Mark("1958-07", "mid"), Mark("1970", "too late")]
-    layout = timeline_layout(marks, 1955, 1960)
-    assert [m.label for m, *_ in layout] == ["in", "mid"]
-    year_width = (640 - 12 - 26) / 6
-    assert layout[1][1] - layout[0][1] == pytest.approx(year_width / 2)
+@pytest.mark.parametrize("name", list(all_charts()))
+def test_every_label_is_at_least_12_px_on_a_360_px_phone(name):
+    svg = all_charts()[name]
+    natural = float(ET.fromstring(svg).get("width"))
+    assert least_text_size(svg, min(PHONE_COLUMN, natural)) >= 12
+
+
+def timeline_marks(svg: str) -> list[dict]:
+    """Each mark of a drawn timeline: where its leader starts, the leader's segments, its label box,
+    its date as written, and the y of 1 January of each year on the axis (the year ticks)."""
+    root = ET.fromstring(svg)
+    marks = []
+    for group in root.iter(f"{SVG}g"):
+        if group.get("class") != "mark":
+            continue
+        points = [tuple(map(float, p.split(","))) for p in group.find(f"{SVG}polyline").get("points").split()]
+        box = group.find(f"{SVG}rect")
+        x, y, w, h = (float(box.get(k)) for k in ("x", "y", "width", "height"))
+        marks.append({"anchor": points[0], "leader": list(zip(points, points[1:])), "box": (x, y, x + w, y + h),
+                      "date": group.find(f"{SVG}text").text})
+    return marks
+
+
+def year_starts(svg: str) -> list[float]:
+    """The y of 1 January of each year, first to the year after the last: the short ticks left of the axis."""
+    ticks = [e for e in ET.fromstring(svg).iter(f"{SVG}line")
+             if float(e.get("x2")) - float(e.get("x1")) == 6 and e.get("y1") == e.get("y2")]
+    return sorted(float(t.get("y1")) for t in ticks)
+
+
+def crosses(segment, box) -> bool:
+    """Whether a straight segment passes through the inside of a box (touching its edge does not count)."""
+    (x1, y1), (x2, y2) = segment
+    left, top, right, bottom = box
+    steps = 200
+    for i in range(steps + 1):
+        x, y = x1 + (x2 - x1) * i / steps, y1 + (y2 - y1) * i / steps
+        if left + 0.5 < x < right - 0.5 and top + 0.5 < y < bottom - 0.5:
+            return True
+    return False
+
+
+def check_timeline_drawing(svg: str, start_year: int) -> None:
+    marks = timeline_marks(svg)
+    anchors = [m["anchor"] for m in marks]
+    assert len(set(anchors)) == len(anchors), "two marks start their leaders at one point"
+    for i, mark in enumerate(marks):
+        for other in marks[i + 1:]:
+            a, b = mark["box"], other["box"]
+            assert a[3] <= b[1] or b[3] <= a[1] or a[2] <= b[0] or b[2] <= a[0], (mark["date"], other["date"])
+        for other in marks:
+            if other is not mark:
+                assert not any(crosses(s, other["box"]) for s in mark["leader"]), (mark["date"], other["date"])
+    starts = year_starts(svg)
+    for mark in marks:
+        if re.fullmatch(r"\d{4}", mark["date"]):  # dated to the year only
+            year = int(mark["date"]) - start_year
+            jan_1, next_jan_1 = starts[year], starts[year + 1]
+            assert jan_1 + 0.2 * (next_jan_1 - jan_1) <= mark["anchor"][1] <= next_jan_1 - 0.2 * (next_jan_1 - jan_1)
+
+
+def test_timeline_marks_have_their_own_places_and_no_leader_runs_behind_a_label():
+    check_timeline_drawing(all_charts()["timeline"], 1953)
+    crowded = [Mark("1958", f"Event {i} of 1958") for i in range(4)] + [Mark(f"1958-{m:02}", f"Month {m}")
+                                                                        for m in range(1, 13)]
+    check_timeline_drawing(timeline("t", "t", crowded, 1957, 1959), 1957)
+
+
+def test_timeline_writes_dates_as_the_timeline_table_does():
+    from studyguide.cite import format_date
+
+    marks = [Mark("1955-07-31", "a"), Mark("1959-04", "b"), Mark("1958", "c")]
+    drawn = [m["date"] for m in timeline_marks(timeline("t", "t", marks, 1953, 1962))]
+    assert drawn == [format_date([int(p) for p in m.date.split("-")]) for m in sorted(marks, key=lambda m: m.date)]
+
+
+def test_timeline_skips_marks_outside_the_years_and_places_months_at_their_middle():
+    marks = [Mark("1950", "too early"), Mark("1958-01", "January"), Mark("1958-07", "July"), Mark("1970", "too late")]
+    top, year_h, layout = timeline_layout(marks, 1955, 1960)
+    assert [p.mark.label for p in layout] == ["January", "July"]
+    assert layout[0].anchor_y == pytest.approx(top + (3 + 0.5 / 12) * year_h)
+    assert layout[1].anchor_y - layout[0].anchor_y == pytest.approx(year_h / 2)
 
 
 def test_timeline_rejects_bad_dates():
@@ -172,16 +242,9 @@ def test_output_is_deterministic():
     assert len(digests) == 1, digests
 
 
-def test_same_date_marks_read_in_their_given_order_on_both_sides_of_the_axis():
-    """Two 1958 events given in order (the launch, then the communes) read top to bottom in
-    that order, whether they stand above the axis or hang below it."""
-    for marks in ([Mark("1958", "Leap launched"), Mark("1958", "Communes formed")],
-                  [Mark("1958", "Leap launched"), Mark("1958", "Communes formed"),
-                   Mark("1958-02", "a"), Mark("1958-03", "b"), Mark("1958-04", "c")]):
-        layout = timeline_layout(marks, 1955, 1960)
-        rows = {mark.label: row for mark, _, row, _ in layout}
-
-        def height(row):  # 0 at the top of the chart
-            return -row if row < 3 else row
-
-        assert height(rows["Leap launched"]) < height(rows["Communes formed"]), rows
+def test_same_date_marks_read_in_their_given_order():
+    """Two 1958 events given in order (the launch, then the communes) read top to bottom in that order."""
+    marks = [Mark("1958", "Leap launched"), Mark("1958", "Communes formed"), Mark("1958-02", "a")]
+    _, _, layout = timeline_layout(marks, 1955, 1960)
+    tops = {p.mark.label: p.top for p in layout}
+    assert tops["a"] < tops["Leap launched"] < tops["Communes formed"], tops

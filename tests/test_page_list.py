@@ -62,7 +62,7 @@ def test_the_page_list_has_every_pdf_page_in_order_with_a_marker_for_each(defaul
     pages = len(pikepdf.open(default_guide.pdf).pages)
     assert [int(number) for _, number, _ in entries] == list(range(1, pages + 1))
     assert all(number == label for _, number, label in entries)
-    spine = ["front.xhtml", *sorted(n.removeprefix("EPUB/") for n in files if re.match(r"EPUB/\d\d-", n)),
+    spine = ["title.xhtml", "front.xhtml", *sorted(n.removeprefix("EPUB/") for n in files if re.match(r"EPUB/\d\d-", n)),
              "timeline.xhtml", "questions.xhtml", "glossary.xhtml", "sources.xhtml"]
     assert [spine.index(document) for document, _, _ in entries] == sorted(spine.index(d) for d, _, _ in entries)
     for document, number, _ in entries:
@@ -93,12 +93,13 @@ def unplaced_pages_after_checking_the_rest(built) -> list[int]:
 
 
 def test_each_marker_sits_where_its_pdf_page_begins(default_guide):
-    # every page is placed but the cover, the printed contents and the list of figures
-    assert unplaced_pages_after_checking_the_rest(default_guide) == [1, 3, 4]
+    # every page is placed but the cover, the blank inside of the cover, the printed contents
+    # and the list of figures
+    assert unplaced_pages_after_checking_the_rest(default_guide) == [1, 2, 7, 8]
 
 
 def test_the_markers_of_a_small_guide_on_letter_paper(minimal):
-    assert unplaced_pages_after_checking_the_rest(minimal) == [1, 3]  # the cover and the contents
+    assert unplaced_pages_after_checking_the_rest(minimal) == [1, 2, 7]  # the cover, its inside, the contents
 
 
 def test_the_package_names_the_source_of_its_pages(default_guide):

@@ -4,12 +4,14 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+import sys
 from xml.etree import ElementTree
 
 import pikepdf
 import pytest
 
-from conftest import pdf_text
+from conftest import ROOT, page_with, pdf_text
+from studyguide.load import load_guide
 
 
 def outline_titles(path) -> list[tuple[int, str]]:
@@ -52,7 +54,8 @@ def test_document_metadata(minimal):
 
 
 def test_table_of_contents_has_page_numbers(minimal):
-    text = pdf_text(minimal.pdf, 3, 3)
+    contents = page_with(minimal.pdf, "Contents")
+    text = pdf_text(minimal.pdf, contents, contents)
     assert "Contents" in text
     chapter_line = next(line for line in text.splitlines() if "The Danube" in line)
     page = int(re.search(r"(\d+)\s*$", chapter_line).group(1))
@@ -67,7 +70,8 @@ def test_text_holds_chapters_questions_glossary_sources(minimal):
 
 
 def test_footnotes_hold_short_citations(minimal):
-    text = " ".join(pdf_text(minimal.pdf, 4, 4).split())
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    text = " ".join(pdf_text(minimal.pdf, first, first).split())
     # The first paragraph's citations share note 1, each source named once, its pages joined;
     # the first note of a source is in full, later ones short (Chicago, as pandoc's citeproc writes it).
     assert "1. Anna Smith, Rivers: A History (River Press, 2001), 4, 7–9; Ben Jones, “The River of Nations,” " \
@@ -78,12 +82,13 @@ def test_footnotes_hold_short_citations(minimal):
 def test_glossary_lists_the_pages_of_each_use(minimal):
     text = " ".join(minimal.pdf_text().split())
     chapter_pages = {}
-    for page in (4, 5):
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    for page in (first, first + 1):
         chapter_pages[page] = pdf_text(minimal.pdf, page, page)
-    assert "tributaries" in chapter_pages[4] and "Tributaries" in chapter_pages[5]
-    assert re.search(r"A river that flows into a larger river\. Used on pp\. 4, 5", text)
-    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 4", text)
-    assert "Cited on pp. 4, 5" in text
+    assert "tributaries" in chapter_pages[first] and "Tributaries" in chapter_pages[first + 1]
+    assert re.search(rf"A river that flows into a larger river\. Used on pp\. {first}, {first + 1}", text)
+    assert re.search(rf"Europe['’]s second-longest river\. Used on p\. {first}", text)
+    assert f"Cited on pp. {first}, {first + 1}" in text
 
 
 def destination_pages(path) -> dict[str, int]:
@@ -97,19 +102,30 @@ def page_list(pages: set[int]) -> str:
     return ("p. " if len(pages) == 1 else "pp. ") + ", ".join(str(p) for p in sorted(pages))
 
 
-def test_page_lists_name_every_page_of_every_use_once(default_guide):
+def check_page_lists(guide, pdf) -> None:
     """The glossary's "Used on" and the source list's "Cited on" give each page where the term
     is used (or the source cited) once, in order: the pages the uses' destinations are on."""
-    where = destination_pages(default_guide.pdf)
-    text = " ".join(default_guide.pdf_text().split())
+    where = destination_pages(pdf)
+    text = " ".join(pdf_text(pdf).split())
     several = 0
-    for entry, lead in [*((t, "Used on") for t in default_guide.guide.glossary),
-                        *((s, "Cited on") for s in default_guide.guide.sources)]:
+    for entry, lead in [*((t, "Used on") for t in guide.glossary), *((s, "Cited on") for s in guide.sources)]:
         pages = {where[use.anchor] for use in entry.uses}
         assert len(entry.uses) >= len(pages)
         several += len(pages) > len({use.chapter for use in entry.uses})  # more than a page a chapter
         assert f"{lead} {page_list(pages)}" in text, (entry.id, page_list(pages))
     assert several >= 5  # terms used more than once a chapter: not only the first use in each
+
+
+def test_page_lists_name_every_page_of_every_use_once(default_guide):
+    check_page_lists(default_guide.guide, default_guide.pdf)
+
+
+@pytest.mark.layout
+@pytest.mark.parametrize("args", [("--edition", "teacher", "--paper", "letter"), ("--profile", "large")])
+def test_page_lists_hold_in_every_print_variant(tmp_path, args):
+    subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--out", str(tmp_path), *args], check=True,
+                   capture_output=True)
+    check_page_lists(load_guide(ROOT / "content"), next(tmp_path.glob("*.pdf")))
 
 
 def page_words(path) -> list[list[tuple[float, str]]]:
