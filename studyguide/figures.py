@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 import textwrap
+from dataclasses import dataclass
 from html import escape as html_escape
 
 from .model import Datum, Figure, Mark
