@@ -54,7 +54,7 @@ CODE        := build.py $(wildcard studyguide/*.py studyguide/*.lua) $(wildcard 
 PRINT_CSS   := styles/print.css styles/large-print.css styles/teacher.css
 EPUB_CSS    := styles/epub.css
 OUTPUTS     := $(O)/$(SLUG).pdf $(O)/$(SLUG).epub $(O)/$(SLUG).html $(O)/$(SLUG)-teacher.pdf \
-               $(O)/$(SLUG)-teacher.epub $(HANDOUT_LOG) $(ANSWER_LOG)
+               $(O)/$(SLUG)-teacher.epub $(O)/$(SLUG)-teacher.html $(HANDOUT_LOG) $(ANSWER_LOG)
 # Outputs are written atomically; an interrupted make must not delete the one just renamed in.
 .PRECIOUS: $(OUTPUTS)
 
@@ -66,22 +66,28 @@ $(shell mkdir -p $(call q,$(OUT)) && [ "$$(cat $(call q,$(OUT)/.print-options-$(
 
 BUILD_ARGS := --guide $(call q,$(GUIDE)) --out $(call q,$(OUT)) --profile $(PROFILE) $(if $(PAPER),--paper $(PAPER))
 
-.PHONY: help pdf epub html teacher handouts all test check bench clean setup new
+# The registry of outputs (studyguide/outputs.py): $(REGISTERED), the files of the outputs
+# without a rule of their own below ($(REGISTERED_FILES)) and their rules, one line each with
+# ¶ for a newline ($(shell) joins lines). tests/test_registry.py checks the rules written here.
+define newline
+
+
+endef
+$(eval $(subst ¶,$(newline),$(shell python3 studyguide/outputs.py make-rules)))
+
+.PHONY: help pdf epub html teacher handouts all test check bench clean setup new $(REGISTERED)
 .DEFAULT_GOAL := help
 
 help:
 	@echo "Targets:"
-	@echo "  make pdf       build $(OUT)/$(SLUG).pdf (sets up .venv and system packages on first run)"
-	@echo "  make epub      build $(OUT)/$(SLUG).epub (after the PDF, whose pages its page list marks)"
-	@echo "  make html      build $(OUT)/$(SLUG).html, the exact document WeasyPrint lays out"
-	@echo "  make teacher   build $(OUT)/$(SLUG)-teacher.pdf and .epub: the guide with answer guidance"
-	@echo "  make handouts  one PDF per lesson in $(OUT)/$(SLUG)-handouts/, all-handouts.pdf, answer keys in its teacher/"
-	@echo "  make all       pdf, epub, html, teacher edition and handouts"
-	@echo "  make test      run the test suite"
-	@echo "  make check     fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
-	@echo "  make bench     speed and memory at 1x, 4x and 16x the default guide, against WeasyPrint alone and pandoc"
+	@python3 studyguide/outputs.py make-help $(call q,$(OUT)) $(call q,$(SLUG))
+	@echo "  make teacher     build $(OUT)/$(SLUG)-teacher.pdf and .epub: the guide with answer guidance"
+	@echo "  make all         every output above, in both editions (build.py all, then all --edition teacher)"
+	@echo "  make test        run the test suite"
+	@echo "  make check       fail on any content or layout warning, EPUBCheck message or Ace by DAISY violation"
+	@echo "  make bench       speed and memory at 1x, 4x and 16x the default guide, against WeasyPrint alone and pandoc"
 	@echo "  make new GUIDE=../my-guide   start a new guide there, from a scaffold that builds at once"
-	@echo "  make clean     remove $(OUT)/"
+	@echo "  make clean       remove $(OUT)/"
 	@echo "Variables: GUIDE=dir (default content)  PAPER=a4|letter  PROFILE=standard|large  OUT=dir"
 
 setup: $(STAMP)
@@ -110,13 +116,16 @@ teacher: $(O)/$(SLUG)-teacher.pdf $(O)/$(SLUG)-teacher.epub
 handouts: $(HANDOUT_LOG) $(ANSWER_LOG)
 # Longest jobs first (the two PDFs, then the two halves of the handouts), so that
 # `make -j2 all` keeps both cores busy to the end.
-all: pdf teacher handouts epub html
+all: pdf teacher handouts epub html $(O)/$(SLUG)-teacher.html $(REGISTERED_FILES)
 
 $(O)/$(SLUG).pdf: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py pdf $(BUILD_ARGS)
 
 $(O)/$(SLUG).html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
 	$(PY) build.py html $(BUILD_ARGS)
+
+$(O)/$(SLUG)-teacher.html: $(GUIDE_FILES) $(CODE) $(PRINT_CSS) $(OPTIONS_FILE) | $(STAMP)
+	$(PY) build.py html --edition teacher $(BUILD_ARGS)
 
 # The EPUB's page list marks where each page of the PDF begins: the EPUB comes after its PDF.
 $(O)/$(SLUG).epub: $(GUIDE_FILES) $(CODE) $(EPUB_CSS) $(O)/$(SLUG).pdf | $(STAMP)

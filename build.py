@@ -4,9 +4,11 @@
     python build.py pdf  [--guide DIR] [--out DIR] [--edition teacher] [--paper letter]
     python build.py epub [--guide DIR] [--out DIR]
     python build.py html [--guide DIR] [--out DIR]
-    python build.py all  [--guide DIR] [--out DIR]
+    python build.py flashcards [--guide DIR] [--out DIR] [--paper letter]
     python build.py handouts [--chapter 01-background ...] [--edition student|teacher]
                                         # handouts and answer keys (one edition with --edition)
+    python build.py all  [--guide DIR] [--out DIR] [--edition teacher]
+                                        # every output of studyguide/outputs.py, in that edition
     python build.py check [--guide DIR]          # load and validate only; warnings fail
     python build.py new DIR                       # start a new guide from a scaffold
 
@@ -18,21 +20,16 @@ import argparse
 import datetime as dt
 import os
 import sys
-import time
-from dataclasses import replace
 from pathlib import Path
 
 from studyguide.citeproc import use_cache_folder as use_citeproc_cache
 from studyguide.errors import ContentError
 from studyguide.load import load_guide
 from studyguide.model import Guide
-from studyguide.render import Options, use_template_cache
+from studyguide.outputs import EDITIONS, REGISTRY, Job, Output, build, named, progress
+from studyguide.render import Options, PrintOptions, use_template_cache
 
 HERE = Path(__file__).resolve().parent
-
-
-def progress(message: str) -> None:
-    print(f"[studyguide] {message}", file=sys.stderr, flush=True)
 
 
 def source_date_epoch() -> dt.datetime | None:
@@ -43,100 +40,15 @@ def source_date_epoch() -> dt.datetime | None:
     return None
 
 
-def output_name(guide: Guide, options: Options, extension: str) -> str:
-    suffix = "-teacher" if options.teacher else ""
-    return f"{guide.slug}{suffix}.{extension}"
-
-
-def build_html(guide: Guide, options: Options, out: Path) -> Path:
-    from studyguide.files import atomic_write
-    from studyguide.render import render_print
-
-    target = out / output_name(guide, options, "html")
-    atomic_write(target, render_print(guide, options).encode("utf-8"))
-    return target
-
-
-def build_pdf(guide: Guide, options: Options, out: Path, strict: bool) -> Path:
-    from studyguide.pdf import write_pdf
-
-    target = out / output_name(guide, options, "pdf")
-    progress(f"laying out {target.name} ({options.paper}, {options.profile})")
-    started = time.perf_counter()
-    warnings = write_pdf(guide, options, target)
-    for warning in warnings:
-        progress(f"WeasyPrint warning: {warning}")
-    record_warnings(target, warnings)
-    if strict and warnings:
-        raise ContentError([])  # reported above; strict mode fails on them
-    progress(f"wrote {target} in {time.perf_counter() - started:.1f} s")
-    return target
-
-
-def record_warnings(target: Path, warnings: list[str]) -> None:
-    """Keep the layout warnings beside the output, for `make check` to fail on."""
-    from studyguide.files import atomic_write
-
-    sidecar = target.with_name(f".{target.name}.warnings")
-    atomic_write(sidecar, "".join(f"{w}\n" for w in warnings).encode("utf-8"))
-
-
-def build_epub(guide: Guide, options: Options, out: Path) -> Path:
-    from studyguide.epub import write_epub
-    from studyguide.pagelist import read_page_map
-    from studyguide.render import render_print
-
-    target = out / output_name(guide, options, "epub")
-    pdf = out / output_name(guide, options, "pdf")
-    page_map = read_page_map(pdf, render_print(guide, options))
-    write_epub(guide, options, target, page_map)
-    if page_map is None:
-        progress(f"wrote {target} without a page list: build {pdf} first to give it the PDF's pages")
-    else:
-        progress(f"wrote {target}, its page list from {pdf.name}")
-    return target
-
-
-def build_handouts(guide: Guide, options: Options, out: Path, args: argparse.Namespace) -> None:
-    """Student handouts and the teacher's answer keys (or those of --edition), in one process:
-    one model, fonts loaded once."""
-    from studyguide.handouts import COMBINED, combine, handout_folder, handout_path, write_handout
-
-    by_stem = {c.source_path.stem: c for c in guide.chapters}
-    unknown = [s for s in args.chapter if s not in by_stem]
-    if unknown:
-        raise SystemExit(f"build.py: unknown chapter {', '.join(unknown)} (chapters: {', '.join(by_stem)})")
-    chosen = [by_stem[s] for s in args.chapter] or list(guide.chapters)
-    editions = [args.edition] if args.edition else ["student", "teacher"]
-    warnings = []
-    for edition in editions:
-        edition_options = replace(options, edition=edition)
-        for chapter in chosen:
-            target = handout_path(out, guide, chapter, edition_options)
-            found = write_handout(guide, chapter, edition_options, target)
-            for warning in found:
-                print(f"warning: {warning}", file=sys.stderr)
-            record_warnings(target, found)
-            warnings += found
-        parts = [handout_path(out, guide, c, edition_options) for c in guide.chapters]
-        if all(p.exists() for p in parts):  # a partial first build has nothing complete to join yet
-            combine(parts, handout_folder(out, guide, edition_options) / COMBINED)
-    count = f"{len(chosen)} chapter" + ("s" if len(chosen) != 1 else "")
-    for edition in editions:
-        made = {"student": "handouts", "teacher": "answer keys"}[edition]
-        progress(f"wrote the {made} of {count} to {handout_folder(out, guide, replace(options, edition=edition))}")
-    if args.strict and warnings:
-        raise ContentError([])
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="build.py", description="Build a study guide as PDF, EPUB or HTML.")
-    parser.add_argument("target", choices=["pdf", "epub", "html", "all", "handouts", "check", "new"],
-                        help="what to build ('check' validates only; 'new' starts a guide in --guide)")
+    parser.add_argument("target", choices=[o.name for o in REGISTRY] + ["all", "check", "new"],
+                        help="an output of studyguide/outputs.py, or 'all' of them ('check' validates only; "
+                             "'new' starts a guide in --guide)")
     parser.add_argument("directory", nargs="?", help="for 'new': the folder to create")
     parser.add_argument("--guide", default=str(HERE / "content"), help="guide directory (default: content/)")
     parser.add_argument("--out", default=str(HERE / "build"), help="output directory (default: build/)")
-    parser.add_argument("--edition", choices=["student", "teacher"],
+    parser.add_argument("--edition", choices=list(EDITIONS),
                         help="default: student; for 'handouts', both the handouts and the answer keys")
     parser.add_argument("--paper", choices=["a4", "letter"], help="paper size (default: from guide.yaml)")
     parser.add_argument("--profile", choices=["standard", "large"], default="standard",
@@ -146,6 +58,23 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--debug", action="store_true", help="show Python tracebacks")
     return parser.parse_args(argv)
+
+
+def jobs(args: argparse.Namespace, guide: Guide) -> list[tuple[Output, Job]]:
+    """Each output asked for, in each of its editions asked for (or built by default), in the
+    registry's order: a PDF before the EPUB that reads its page map. 'all' is every output in
+    one edition (student unless --edition): `make all` is 'all' in both."""
+    if args.target == "check":
+        return []
+    every = args.target == "all"
+    printing = PrintOptions(paper=args.paper or guide.paper, profile=args.profile)
+    found = []
+    for output in REGISTRY if every else [named(args.target)]:
+        editions = [args.edition or "student"] if every else [args.edition] if args.edition else output.default_editions
+        for edition in (e for e in editions if e in output.editions):
+            options = Options(edition=edition, built=source_date_epoch())
+            found.append((output, Job(Path(args.out), options, printing, tuple(args.chapter))))
+    return found
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,18 +93,12 @@ def run(args: argparse.Namespace) -> int:
     if args.strict and guide.warnings:
         print(f"{len(guide.warnings)} warning(s); failing because of --strict", file=sys.stderr)
         return 1
-    options = Options(edition=args.edition or "student", paper=args.paper or guide.paper, profile=args.profile,
-                      built=source_date_epoch())
-    out = Path(args.out)
-    use_template_cache(out / ".templates")  # compiled templates, kept with the outputs
-    if args.target in ("html", "all"):
-        build_html(guide, options, out)
-    if args.target in ("pdf", "all"):
-        build_pdf(guide, options, out, args.strict)
-    if args.target in ("epub", "all"):
-        build_epub(guide, options, out)
-    if args.target == "handouts":
-        build_handouts(guide, options, out, args)
+    use_template_cache(Path(args.out) / ".templates")  # compiled templates, kept with the outputs
+    for output, job in jobs(args, guide):
+        warnings = build(output, guide, job)
+        if args.strict and warnings:
+            print(f"{len(warnings)} warning(s) in {output.name}; failing because of --strict", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from . import citeproc
 from .citation import Cite
+from .medium import Medium
 from .model import Chapter, Citation, Guide, Note, Source
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
@@ -103,40 +104,41 @@ def lang_of(language: str) -> str:
 
 # --- the medium's forms ----------------------------------------------------------------------
 
-def body(chapter: Chapter, guide: Guide, html: Markup, medium: str) -> Markup:
+def body(chapter: Chapter, guide: Guide, html: Markup, medium: Medium) -> Markup:
     """A chapter's HTML with its notes called for the medium and its citations filled in."""
     notes = {str(n.number): n for n in chapter.notes}
     text = NOTE_PLACEHOLDER.sub(lambda m: str(note_call(notes[m.group(1)], guide, medium)), str(html))
     return fill(Markup(text), guide, medium)
 
 
-def note_call(note: Note, guide: Guide, medium: str) -> Markup:
+def note_call(note: Note, guide: Guide, medium: Medium) -> Markup:
     """What stands in the text for a note: a footnote in print, a note reference in the e-book,
     the note spelled out in brackets on a handout. A narrative citation's name comes first."""
     shown = typeset(guide).full.get(note.citation) if note.citation is not None else None
     name = shown.text if shown is not None else Markup("")
-    if medium == "handout":  # the short form, in brackets as pandoc writes a citation inside a note
+    if medium.notes == "inline":  # the short form, in brackets as pandoc writes a citation inside a note
         if note.citation is None:
             return Markup(" ({})").format(note_text(note, guide, medium))
         return Markup("{} {}").format(shown.plain_text, note_text(note, guide, medium))
-    if medium == "print":
+    if medium.notes == "footnotes":
         return Markup('{}<a class="note-anchor" id="{}"></a><span class="footnote">{}</span>').format(
             name, note.ref_anchor, note_text(note, guide, medium))
-    return Markup('{}<a class="noteref" epub:type="noteref" role="doc-noteref" id="{}" href="#{}">{}</a>').format(
-        name, note.ref_anchor, note.anchor, note.number)
+    vocabulary = Markup(' epub:type="noteref"') if medium.epub else Markup("")
+    return Markup('{}<a class="noteref"{} role="doc-noteref" id="{}" href="#{}">{}</a>').format(
+        name, vocabulary, note.ref_anchor, note.anchor, note.number)
 
 
-def note_text(note: Note, guide: Guide, medium: str) -> Markup:
+def note_text(note: Note, guide: Guide, medium: Medium) -> Markup:
     """The note itself: the style's note for a citation (its short form on a handout), or the
     author's footnote with its citations filled in."""
     if note.citation is None:
         return fill(note.html, guide, medium)
-    if medium == "handout":
+    if medium.notes == "inline":
         return typeset(guide).short[note.citation].plain_text
     return typeset(guide).full[note.citation].note or Markup("")
 
 
-def fill(html: Markup, guide: Guide, medium: str) -> Markup:
+def fill(html: Markup, guide: Guide, medium: Medium) -> Markup:
     """The citations standing in `html` (data-cite placeholders), written for the medium."""
     if "data-cite" not in html:
         return html
@@ -144,11 +146,11 @@ def fill(html: Markup, guide: Guide, medium: str) -> Markup:
                                        str(html)))
 
 
-def in_text(citation: Citation, guide: Guide, medium: str) -> Markup:
+def in_text(citation: Citation, guide: Guide, medium: Medium) -> Markup:
     """A citation standing in the text: in-text (author-date), inside a footnote or a short
     field (in brackets, as pandoc writes a citation inside a note), or a figure's source line."""
     done = typeset(guide)
-    plain = medium == "handout"
+    plain = medium.notes == "inline"
     shown = done.full[citation.number] if citation.place in ("note", "footnote") and not plain \
         else done.short[citation.number]
     text = shown.plain_text if plain else shown.text

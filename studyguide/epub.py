@@ -16,16 +16,23 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ebooklib import epub
+from markupsafe import Markup
 
 from . import cite
 from .files import atomic_write, read_guide_file
 from .markup import FILE_NAME_RE
 from .model import Guide
-from .pagelist import PageMap, marker_id, place_page_breaks
-from .render import Options, environment, render_ebook_document, stylesheet
+from .outputs import Job, named, progress
+from .pagelist import PageMap, marker_id, place_page_breaks, read_page_map
+from .cover import layout as cover_layout
+from .render import Options, PrintOptions, environment, render_ebook_document, render_print, stylesheet
 
 ID_RE = re.compile(r'\sid="([^"]+)"')
 HREF_RE = re.compile(r'href="#([^"]+)"')
+# The EPUB's vocabulary for what the model marks with an ARIA role alone (a glossary term's
+# link): its epub:type goes in here, in the e-book only, in the attributes' (sorted) order.
+ROLE_TAG_RE = re.compile(r'<\w+\b[^<>]*\srole="doc-(glossref)"[^<>]*>')
+ATTRIBUTE_RE = re.compile(r'\s([\w:-]+)="')
 OTHER_LANGUAGE_RE = re.compile(r'<(?!html\b)\w+\b[^>]*\slang="')  # a run marked with its own language
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
@@ -40,6 +47,26 @@ ACCESSIBILITY = [
     # Holds because every build is checked: EPUBCheck and Ace by DAISY in the tests and `make check`.
     ("dcterms:conformsTo", "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"),
 ]
+
+
+@dataclass(frozen=True)
+class Font:
+    """A face the e-book carries, so that every reading system shows the print's faces
+    (styles/epub.css names each in an @font-face rule)."""
+    file: str  # inside the EPUB, beside styles/
+    system_path: str
+    package: str
+
+    @property
+    def media_type(self) -> str:
+        return "font/otf" if self.file.endswith(".otf") else "font/ttf"
+
+
+LIBERTINE, LATO = "/usr/share/fonts/opentype/linux-libertine/", "/usr/share/fonts/truetype/lato/"
+FONTS = tuple(Font(f"fonts/{name}", folder + name, package) for folder, package, names in (
+    (LIBERTINE, "fonts-linuxlibertine", ("LinLibertine_R.otf", "LinLibertine_RI.otf", "LinLibertine_RB.otf")),
+    (LATO, "fonts-lato", ("Lato-Regular.ttf", "Lato-Bold.ttf"))) for name in names)
+FONT_FILES = {font.file for font in FONTS}
 
 
 class DeadLinkError(Exception):
@@ -57,11 +84,14 @@ class Document:
 
 def build_documents(guide: Guide, options: Options) -> list[Document]:
     def doc(file_name, title, part, kind="", sections=(), **context):
-        xhtml = render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part, **context)
+        xhtml = with_epub_types(render_ebook_document("epub/document.xhtml.j2", guide, options, title, part=part,
+                                                      **context))
         return Document(file_name, title, xhtml, kind, sections)
 
-    guidance = (("teaching-guidance", "Teaching the difficult material"),) if options.teacher else ()
-    docs = [doc("front.xhtml", "Content note", "parts/front.html.j2", "preface", guidance)]
+    front = ((("how-to-use", "How to use this guide"),) if guide.show_how_to_use else ()) + (
+        (("teaching-guidance", "Teaching the difficult material"),) if options.teacher else ())
+    docs = [doc("title.xhtml", "Title page", "parts/titlepage.html.j2", "titlepage", (("imprint", "About this edition"),)),
+            doc("front.xhtml", "Content note", "parts/front.html.j2", "preface", front)]
     for chapter in guide.chapters:
         title = f"Chapter {chapter.number}: {chapter.title}"
         docs.append(doc(f"{chapter.number:02d}-{chapter.slug}.xhtml", title, "parts/chapter.html.j2",
@@ -72,6 +102,16 @@ def build_documents(guide: Guide, options: Options) -> list[Document]:
     docs.append(doc("glossary.xhtml", "Glossary", "parts/glossary.html.j2", "glossary"))
     docs.append(doc("sources.xhtml", cite.heading(guide), "parts/sources.html.j2", "bibliography"))
     return docs
+
+
+def with_epub_types(xhtml: str) -> str:
+    """epub:type="glossref" on every element of role="doc-glossref" (and so for the roles named above)."""
+    def add(match: re.Match) -> str:
+        tag = match.group(0)
+        after = next((a.start() for a in ATTRIBUTE_RE.finditer(tag) if a.group(1) > "epub:type"), len(tag) - 1)
+        return f'{tag[:after]} epub:type="{match.group(1)}"{tag[after:]}'
+
+    return ROLE_TAG_RE.sub(add, xhtml)
 
 
 def anchor_homes(docs: list[Document]) -> dict[str, str]:
@@ -92,24 +132,14 @@ def resolve_links(docs: list[Document], home: dict[str, str]) -> None:
         d.xhtml = HREF_RE.sub(target, d.xhtml)
 
 
-def title_lines(title: str, width: int = 16) -> list[str]:
-    lines, line = [], ""
-    for word in title.split():
-        if line and len(line) + 1 + len(word) > width:
-            lines.append(line)
-            line = word
-        else:
-            line = f"{line} {word}".strip()
-    return lines + [line] if line else lines
-
-
 def book_identifier(guide: Guide, options: Options) -> str:
     """Stable across rebuilds of the same guide and edition, different between guides."""
     name = f"studyguide:{guide.slug}:{guide.edition}:{options.edition}"
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
 
-def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) -> epub.EpubBook:
+def build_book(guide: Guide, options: Options, page_map: PageMap | None = None,
+               printing: PrintOptions = PrintOptions()) -> epub.EpubBook:
     book = epub.EpubBook()
     book.set_identifier(book_identifier(guide, options))
     suffix = " (Teacher edition)" if options.teacher else ""
@@ -127,7 +157,7 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     if page_map is not None:
         book.add_metadata(None, "meta", "pageBreakMarkers", {"property": "schema:accessibilityFeature"})
         book.add_metadata(None, "meta", "pageNavigation", {"property": "schema:accessibilityFeature"})
-        print_edition = ", ".join([options.paper] + (["large print"] if options.profile == "large" else [])
+        print_edition = ", ".join([printing.paper] + (["large print"] if printing.profile == "large" else [])
                                   + (["teacher edition"] if options.teacher else []))
         book.add_metadata(None, "meta", f"{guide.title}, PDF edition ({page_map.pdf}, {print_edition})",
                           {"property": "pageBreakSource"})
@@ -136,14 +166,19 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     css = epub.EpubItem(uid="css", file_name="styles/epub.css", media_type="text/css",
                         content=stylesheet("epub.css").encode())
     book.add_item(css)
-    cover_svg = environment().get_template("epub/cover.svg.j2").render(
-        guide=guide, options=options, title_lines=title_lines(guide.title))
+    for font in FONTS:
+        book.add_item(epub.EpubItem(uid=f"font-{PurePosixPath(font.file).stem}", file_name=font.file,
+                                    media_type=font.media_type, content=font_bytes(font)))
+    cover_svg = environment().get_template("parts/cover.svg.j2").render(
+        guide=guide, options=options, cover=cover_layout(guide, printing))
     cover_image = epub.EpubItem(uid="cover-image", file_name="images/cover.svg", media_type="image/svg+xml",
-                                content=cover_svg.encode())
+                                content=('<?xml version="1.0" encoding="utf-8"?>\n' + cover_svg).encode())
     cover_image.properties = ["cover-image"]
     book.add_item(cover_image)
     cover = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
-                          content=render_ebook_document("epub/cover.xhtml.j2", guide, options, "Cover").encode())
+                          content=render_ebook_document("epub/cover.xhtml.j2", guide, options, "Cover",
+                                                        cover_svg=Markup(cover_svg)).encode())
+    cover.properties = ["svg"]
     book.add_item(cover)
 
     for image in dict.fromkeys(i for chapter in guide.chapters for i in chapter.images):
@@ -171,8 +206,17 @@ def build_book(guide: Guide, options: Options, page_map: PageMap | None = None) 
     book.add_item(nav)
     book.add_item(epub.EpubNcx())
     book.toc = [epub.Link(entry["href"], entry["title"], f"toc{i}") for i, entry in enumerate(contents(docs))]
-    book.spine = [cover, nav, *items]
+    book.spine = [cover, items[0], nav, *items[1:]]  # the title page before the contents
     return book
+
+
+def font_bytes(font: Font) -> bytes:
+    """A font file as Debian installs it (unmodified: the SIL Open Font License travels inside it)."""
+    try:
+        return Path(font.system_path).read_bytes()
+    except OSError as exc:
+        raise FileNotFoundError(f"{font.system_path}: the e-book embeds this font; install {font.package} "
+                                f"(tools/setup-system.sh does)") from exc
 
 
 def image_bytes(guide: Guide, image: str) -> bytes:
@@ -199,9 +243,16 @@ def contents(docs: list[Document]) -> list[dict]:
                                                  for anchor, title in d.sections))]
 
 
+def contents_tree(docs: list[Document]) -> list[dict]:
+    """The contents as the nav nests them: each document, the further sections it holds under it."""
+    return [{"href": d.file_name, "title": d.title,
+             "children": [{"href": f"{d.file_name}#{anchor}", "title": title} for anchor, title in d.sections]}
+            for d in docs]
+
+
 def render_nav(guide: Guide, options: Options, docs: list[Document], homes: dict[str, str],
                pages: list[dict]) -> str:
-    toc = contents(docs)
+    toc = contents_tree(docs)
     landmarks = [{"type": "cover", "href": "cover.xhtml", "title": "Cover"},
                  {"type": "toc", "href": "nav.xhtml#toc", "title": "Contents"}]
     landmarks += [{"type": d.kind, "href": d.file_name, "title": d.title} for d in docs if d.kind]
@@ -219,16 +270,20 @@ def accessibility_summary(page_list: bool, other_languages: bool) -> str:
             "colour or sound, and nothing flashes.")
 
 
-def epub_bytes(guide: Guide, options: Options, page_map: PageMap | None = None) -> bytes:
+def epub_bytes(guide: Guide, options: Options, page_map: PageMap | None = None,
+               printing: PrintOptions = PrintOptions()) -> bytes:
     modified = options.date(guide)
-    book = build_book(guide, options, page_map)
+    book = build_book(guide, options, page_map, printing)
     raw = io.BytesIO()
-    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True})
+    epub.write_epub(raw, book, {"mtime": modified, "epub3_pages": False, "raise_exceptions": True,
+                                 "compresslevel": 0})
     return repack(raw.getvalue(), guide.language, modified)
 
 
 def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
-    """Fixed entry times, mimetype first and stored, and xml:lang on <package>."""
+    """Fixed entry times, mimetype first and stored, and xml:lang on <package>. ebooklib wrote
+    the entries uncompressed; they are compressed here, once, but for the fonts: stored, as they
+    hardly shrink (2.7 MB to 1.5 MB) and deflating them would cost the build about 0.1 s."""
     stamp = max(modified, dt.datetime(1980, 1, 1)).timetuple()[:6]
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
@@ -237,11 +292,26 @@ def repack(data: bytes, language: str, modified: dt.datetime) -> bytes:
             if info.filename.endswith(".opf"):
                 content = content.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
             entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
+            stored = info.filename == "mimetype" or info.filename.removeprefix("EPUB/") in FONT_FILES
+            entry.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
             dst.writestr(entry, content)
     return out.getvalue()
 
 
-def write_epub(guide: Guide, options: Options, target: Path, page_map: PageMap | None = None) -> None:
-    atomic_write(target, epub_bytes(guide, options, page_map))
+def files(guide: Guide, job: Job) -> list[Path]:
+    return [job.out / named("epub").file_name(guide.slug, job.options.edition)]
+
+
+def write(guide: Guide, job: Job) -> dict[Path, list[str]]:
+    """The e-book, its page list from the PDF of the same edition and print options, when that
+    PDF was laid out from the print HTML the guide gives now."""
+    target, = files(guide, job)
+    pdf = job.out / named("pdf").file_name(guide.slug, job.options.edition)
+    page_map = read_page_map(pdf, render_print(guide, job.options, job.printing))
+    atomic_write(target, epub_bytes(guide, job.options, page_map, job.printing))
+    if page_map is None:
+        progress(f"wrote {target} without a page list: build {pdf} first to give it the PDF's pages")
+    else:
+        progress(f"wrote {target}, its page list from {pdf.name}")
+    return {}

@@ -13,6 +13,8 @@ import textwrap
 from dataclasses import dataclass
 from html import escape as html_escape
 
+from .model import Datum, Figure, Mark
+
 
 def escape(text: str) -> str:
     """Text content for XML (the standard html module, cheaper to import than xml.sax)."""
@@ -34,20 +36,6 @@ MARGIN = 12
 # Every chart is drawn 340 units wide, its smallest text 13 units: shown as wide as a phone's
 # column (about 331 CSS px at 360 px), a label is still 12.7 px; print sizes it (print.css).
 CHART_W = 340
-
-
-@dataclass(frozen=True)
-class Datum:
-    label: str
-    value: float
-    display: str = ""
-
-
-@dataclass(frozen=True)
-class Mark:
-    date: str
-    label: str
-    href: str = ""
 
 
 # --- drawing helpers ---------------------------------------------------------------------------
@@ -452,3 +440,16 @@ def timeline(fig_id: str, title: str, marks: list[Mark], start_year: int, end_ye
     height = max([bottom + 8] + [p.top + p.box_h + 4 for p in layout])
     items = [f"{mark_date_text(p.mark)}, {p.mark.label}" for p in layout]
     return svg(fig_id, title, f"Timeline {start_year}–{end_year}", items, width, height, body)
+
+
+def draw(figure: Figure) -> str:
+    """The figure's SVG, drawn from the data the model holds for it ("" for a picture)."""
+    fig_id = f"fig-{figure.id}"
+    if figure.kind == "timeline":
+        return timeline(fig_id, figure.alt, list(figure.marks), *figure.years)
+    if figure.kind == "proportion":
+        return proportion_chart(fig_id, figure.alt, list(figure.data), rest_label=figure.rest or "other")
+    if figure.kind in ("bar", "line"):
+        drawer = bar_chart if figure.kind == "bar" else line_chart
+        return drawer(fig_id, figure.alt, list(figure.data), unit=figure.unit)
+    return ""

@@ -22,8 +22,8 @@ from .errors import Problems
 from .files import GuideFileError, guide_folder, inside_guide
 from .markup import (Converter, DocumentState, TermMatcher, fill_figure_numbers, slugify, typographic,
                      url_problem)
-from .model import (LEVELS, Chapter, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
-                    Source, Term, Use)
+from .model import (LEVELS, Chapter, Datum, Event, Excerpt, Figure, Guide, HandoutSettings, Note, Person, Question,
+                    Mark, Source, Term, Use)
 from .citation import Cite
 from .yamlfile import Mapping, Sequence, parse_yaml, read_text, read_yaml
 
@@ -191,7 +191,8 @@ def load_config(root: Path, problems: Problems) -> dict:
 
 def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     schema.check_keys(data, schema.GUIDE, path, problems, "guide.yaml")
-    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance")}}
+    config = {"lines": {key: data.text_line(key) for key in ("content_note", "teacher_guidance", "license", "cite_as",
+                                                             "how_to_use")}}
     for key in ("title", "language"):
         if not str(data.get(key) or "").strip():
             problems.error(path, data.line, f"missing required setting '{key}'")
@@ -215,10 +216,30 @@ def settings(data: Mapping, path: Path, problems: Problems) -> dict:
     config["keywords"] = tuple(str(k) for k in (keywords if isinstance(keywords, list) else [keywords]))
     config["content_note"] = str(data.get("content_note") or "")
     config["teacher_guidance"] = str(data.get("teacher_guidance") or "")
+    config.update(front_matter_settings(data, path, problems))
     config["handouts"] = load_handout_settings(data.get("handouts"), path, data.line_of("handouts"), problems)
     config["csl"], config["note_style"] = citation_style(data, path, problems)
     config["nocite"] = nocite_ids(data, path, problems)
     return config
+
+
+def front_matter_settings(data: Mapping, path: Path, problems: Problems) -> dict:
+    """What the title page, the imprint and the "How to use this guide" page say beyond the title."""
+    how_to_use = data.get("how_to_use")
+    if how_to_use is not None and not isinstance(how_to_use, (str, bool)):
+        problems.error(path, data.line_of("how_to_use"), "how_to_use must be Markdown text, or false to leave "
+                                                         "the page out")
+        how_to_use = None
+    researched = data.get("researched")
+    return {
+        "publisher": str(data.get("publisher") or "").strip(),
+        "license": str(data.get("license") or "").strip(),
+        "cite_as": str(data.get("cite_as") or "").strip(),
+        "researched": None if researched is None else parse_date(researched, path, data.line_of("researched"),
+                                                                  problems),
+        "how_to_use": how_to_use if isinstance(how_to_use, str) else "",
+        "show_how_to_use": how_to_use is not False,
+    }
 
 
 def citation_style(data: Mapping, path: Path, problems: Problems) -> tuple[str, bool]:
@@ -765,6 +786,10 @@ def assemble(root, config, terms, library, places, source_ids, raw_chapters, tim
         handouts=config["handouts"], chapters=tuple(chapters), glossary=glossary, sources=source_list,
         timeline=events, library=library.items, library_markup=library.markup, csl=config["csl"],
         note_style=config["note_style"], nocite=config["nocite"], citations=tuple(converter.citations),
+        publisher=config["publisher"], researched=config["researched"], show_how_to_use=config["show_how_to_use"],
+        license=converter.inline(config["license"], (guide_yaml, config["lines"]["license"])),
+        cite_as=converter.inline(config["cite_as"], (guide_yaml, config["lines"]["cite_as"])),
+        how_to_use=converter.fragment(config["how_to_use"], (guide_yaml, config["lines"]["how_to_use"])),
         people=tuple(Person(p["name"], p["hanzi"], p["pinyin"],
                             converter.inline(p["role"], (root / "people.yaml", p["line"])), p["chapter"])
                      for p in people),
@@ -800,7 +825,7 @@ def make_picture(p: dict, number: int, chapter: str) -> Figure:
     lists of figures, its whole <figure> for the chapter's handout."""
     html = fill_figure_numbers(p.get("html", Markup("")), {p["id"]: number})
     return Figure(id=p["id"], number=number, kind="picture", title=Markup(p.get("caption", "")), alt=p.get("alt", ""),
-                  svg=Markup(""), rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
+                  rows=(), source=Markup(""), chapter=chapter, columns=("", ""), html=html)
 
 
 def with_uses(source: Source, states: dict[str, DocumentState], bodies: dict[str, tuple[str, dict]]) -> Source:
@@ -1085,23 +1110,23 @@ def with_figure_numbers(value, numbers: dict):
 
 
 def make_figure(f: dict, number: int, chapter: str, sources: dict, events: tuple, chapters: dict) -> Figure:
-    from . import figures as draw
+    """A chart or the timeline: the data it is drawn from when rendered, and its data table."""
+    from .figures import fmt, shown
 
-    data = [draw.Datum(d["label"], d["value"], d["display"]) for d in f["data"]]
+    data = tuple(Datum(d["label"], d["value"], d["display"]) for d in f["data"])
+    drawn: dict = {"data": data}
     if f["kind"] == "timeline":
-        marks = [draw.Mark(e.date, e.short, f"#{chapters[e.chapter].anchor}" if e.chapter else "")
-                 for e in events if e.short]  # the events given a short label are the ones drawn
-        svg = draw.timeline(f"fig-{f['id']}", f["alt"], marks, f["from"], f["to"])
+        marks = tuple(Mark(e.date, e.short, f"#{chapters[e.chapter].anchor}" if e.chapter else "")
+                      for e in events if e.short)  # the events given a short label are the ones drawn
+        drawn = {"marks": marks, "years": (f["from"], f["to"])}
         rows = tuple((e.label, e.short) for e in events if e.short)
     else:
-        drawer = {"bar": draw.bar_chart, "line": draw.line_chart, "proportion": draw.proportion_chart}[f["kind"]]
-        extra = {"rest_label": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]}
-        svg = drawer(f"fig-{f['id']}", f["alt"], data, **extra)
+        drawn.update({"rest": f["rest"] or "other"} if f["kind"] == "proportion" else {"unit": f["unit"]})
         percent = "%" if f["kind"] == "proportion" else ""
-        rows = tuple((d.label, draw.shown(d, percent)) for d in data)
+        rows = tuple((d.label, shown(d, percent)) for d in data)
         rest = 100 - sum(d.value for d in data)
         if percent and rest > 0:  # the chart's last part, drawn as outlines
-            rows += ((f["rest"] or "other", draw.fmt(rest) + "%"),)
+            rows += ((f["rest"] or "other", fmt(rest) + "%"),)
     source = Markup('<span data-cite="{}"></span>').format(f["citation"]) if "citation" in f else Markup("")
     return Figure(id=f["id"], number=number, kind=f["kind"], title=typographic(f["title"]), alt=f["alt"],
-                  svg=Markup(svg), rows=rows, source=source, chapter=chapter, columns=f["columns"])
+                  rows=rows, source=source, chapter=chapter, columns=f["columns"], **drawn)

@@ -271,7 +271,6 @@ def term_link(state: DocumentState, term_id: str, text: str) -> etree.Element:
     anchor = f"{state.prefix}-use-{term_id}-{len(state.term_uses) + 1}"
     el = etree.Element("a")
     el.set("class", "term")
-    el.set("epub:type", "glossref")
     el.set("role", "doc-glossref")
     el.set("href", f"#term-{term_id}")
     el.set("id", anchor)

@@ -166,6 +166,24 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Datum:
+    """One value of a chart."""
+
+    label: str
+    value: float
+    display: str = ""
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One event on the timeline figure."""
+
+    date: str
+    label: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
 class Figure:
     """A chart or the timeline, drawn by the builder as SVG, or a picture of a chapter (an image
     alone in its paragraph); numbered through the guide."""
@@ -175,12 +193,17 @@ class Figure:
     kind: str  # bar | line | proportion | timeline | picture
     title: str  # the caption (a picture's may hold inline HTML: Markup)
     alt: str
-    svg: Markup
     rows: tuple[tuple[str, str], ...]  # the data table: the figure's text alternative
     source: Markup  # short citation(s), linked to the source list; empty for the timeline
     chapter: str  # slug of the chapter that shows it; "" for the timeline (shown in back matter)
     columns: tuple[str, str]  # the data table's headings
     html: Markup = Markup("")  # a picture: the whole <figure>, notes as placeholders (for its handout)
+    # what a chart is drawn from when it is rendered (studyguide/figures.py draw())
+    data: tuple[Datum, ...] = ()  # bar, line, proportion
+    unit: str = ""  # bar, line
+    rest: str = ""  # proportion: the label of what the parts leave
+    marks: tuple[Mark, ...] = ()  # timeline
+    years: tuple[int, int] = (0, 0)  # timeline: from, to
 
     @property
     def picture(self) -> bool:
@@ -226,6 +249,12 @@ class Guide:
     note_style: bool = True  # the style gives notes (Chicago) rather than in-text citations (APA, MLA)
     nocite: tuple[str, ...] = ()  # ids listed though not cited; "*" for all
     citations: tuple[Citation, ...] = ()  # every citation of the guide, by number
+    publisher: str = ""  # who publishes the guide (a school, a project); the authors are people
+    license: Markup = Markup("")  # the terms of use, for the imprint page
+    researched: dt.date | None = None  # when the research behind the guide was done
+    cite_as: Markup = Markup("")  # the guide's own citation line; empty: made from title, authors, date
+    how_to_use: Markup = Markup("")  # the "How to use this guide" page; empty: the builder's own text
+    show_how_to_use: bool = True  # `how_to_use: false` leaves the page out
 
     def source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)

@@ -1,6 +1,6 @@
 """The EPUB's page list: where each page of the PDF begins, marked in the e-book's text.
 
-The PDF build records, for every page, the first words of its text in the main flow (not
+The PDF writer hands its layout over to this module, which records, for every page, the first words of its text in the main flow (not
 running heads, footnotes or generated text such as page numbers): a page map, written
 beside the PDF. The EPUB build finds those words in its own documents, in reading order,
 and puts a page-break marker where each page begins, so a student with the e-book can go
@@ -95,6 +95,11 @@ def write_page_map(pdf: Path, print_html: str, pages: list[list[str]]) -> None:
     atomic_write(map_path(pdf), json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
+def record_layout(pdf: Path, print_html: str, document) -> None:
+    """What the PDF writer hands over once it has laid out `print_html`: the page map, beside the PDF."""
+    write_page_map(pdf, print_html, page_words(document))
+
+
 def read_page_map(pdf: Path, print_html: str) -> PageMap | None:
     """The page map of `pdf`, if it was made from `print_html`."""
     try:
@@ -186,9 +191,13 @@ def placements(pages: list[list[str]], stream: list[str]) -> list[int | None]:
     where: dict[str, list[int]] = {}
     for at, word in enumerate(stream):
         where.setdefault(word, []).append(at)
+    found = {page: candidates(first, stream, where) for page, first in enumerate(pages) if first}
+    # a place where a page's first words are found is that page's: another page found there only
+    # by later words (the printed contents' "How to use this guide") does not take it
+    exact = {at for places in found.values() for at, skip in places if skip == 0}
     # each page's candidates from the last place back: a page then never follows itself
-    chain = [(page, at) for page, first in enumerate(pages) if first
-             for at, _ in sorted(candidates(first, stream, where), reverse=True)]
+    chain = [(page, at) for page, places in found.items()
+             for at, skip in sorted(places, reverse=True) if skip == 0 or at not in exact]
     ends: list[int] = []  # ends[k]: the chain index ending the best run of length k + 1
     end_places: list[int] = []  # and where that run ends in the stream
     before: list[int | None] = [None] * len(chain)

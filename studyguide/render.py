@@ -1,7 +1,9 @@
 """HTML through Jinja templates: the print book, and the documents of the e-book.
 
-An edition (student | teacher) and a medium (print | ebook) are parameters of
-rendering, not separate code paths.
+An edition (student | teacher) and a medium (studyguide/medium.py) are parameters of
+rendering, not separate code paths. The options every output takes (edition, date) are
+apart from the print options (paper, profile), and each print document names its own
+stylesheets: a new one inherits neither large print nor teacher marks by accident.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from . import cite
-from .model import Chapter, Guide, Note, first_in_each_chapter
+from . import cite, cover, figures
+from .medium import EBOOK, HANDOUT, PRINT, Medium
+from .model import Chapter, Figure, Guide, Note, first_in_each_chapter
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT / "templates"
@@ -26,9 +29,9 @@ PAPER_SIZES = {"a4": ("A4", "297mm"), "letter": ("letter", "279.4mm")}
 
 @dataclass(frozen=True)
 class Options:
+    """What every output is built with."""
+
     edition: str = "student"  # student | teacher
-    paper: str = "a4"  # a4 | letter
-    profile: str = "standard"  # standard | large
     built: dt.datetime | None = None  # the outputs' date (SOURCE_DATE_EPOCH); None: the guide's own date
 
     @property
@@ -41,6 +44,28 @@ class Options:
     def created(self, guide: Guide) -> str:
         """The date in W3C format, as WeasyPrint reads it from dcterms.created."""
         return self.date(guide).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class PrintOptions:
+    """What a printed output is built with, besides the Options."""
+
+    paper: str = "a4"  # a4 | letter
+    profile: str = "standard"  # standard | large
+
+
+@dataclass(frozen=True)
+class Stylesheets:
+    """A print document's stylesheets: its own, then those of the teacher edition and of large
+    print, each only where the document has them."""
+
+    base: str
+    teacher: tuple[str, ...] = ()
+    large: tuple[str, ...] = ()
+
+
+BOOK_SHEETS = Stylesheets("print.css", teacher=("teacher.css",), large=("large-print.css",))
+HANDOUT_SHEETS = Stylesheets("handout.css", teacher=("teacher.css",), large=("large-print.css",))
 
 
 _cache_folder: list[Path] = []  # where compiled templates are kept, once the build names a folder
@@ -81,27 +106,34 @@ def environment() -> jinja2.Environment:
     env.filters["handout_excerpt"] = handout_excerpt
     env.filters["excerpt_sources"] = excerpt_sources
     env.filters["note_text"] = note_text
+    env.filters["chart"] = chart
     env.filters["first_in_each_chapter"] = first_in_each_chapter
     env.globals["source_list"] = cite.entries
     env.globals["source_heading"] = cite.heading
+    env.globals["cover_layout"] = cover.layout
     return env
 
 
-def chapter_body(chapter: Chapter, guide: Guide, medium: str) -> Markup:
+def chart(figure: Figure) -> Markup:
+    """A chart or the timeline, drawn from the model's data as it is rendered (a picture: nothing)."""
+    return Markup(figures.draw(figure))
+
+
+def chapter_body(chapter: Chapter, guide: Guide, medium: Medium) -> Markup:
     """The chapter's body with its figures drawn in and its notes filled in for the medium."""
     figure = environment().get_template("parts/figure.html.j2")
     body = FIGURE_PLACEHOLDER.sub(lambda m: figure.render(figure=guide.figure(m.group(1))), str(chapter.body))
     return cite.body(chapter, guide, Markup(body), medium)
 
 
-def note_text(note: Note, guide: Guide, medium: str) -> Markup:
+def note_text(note: Note, guide: Guide, medium: Medium) -> Markup:
     """A note's text (the e-book's endnotes)."""
     return cite.note_text(note, guide, medium)
 
 
 def handout_excerpt(html: Markup, chapter: Chapter, guide: Guide) -> Markup:
     """An excerpt, picture or box for a handout: its notes spelled out in brackets, without links."""
-    return cite.body(chapter, guide, html, "handout")
+    return cite.body(chapter, guide, html, HANDOUT)
 
 
 def excerpt_sources(chapter: Chapter, guide: Guide) -> list:
@@ -114,30 +146,32 @@ def stylesheet(name: str) -> str:
     return (STYLES / name).read_text(encoding="utf-8")
 
 
-def page_css(sheet: str, options: Options) -> str:
-    """A print stylesheet with the options applied: paper size, teacher marks, large print."""
-    size, height = PAPER_SIZES[options.paper]
-    css = [stylesheet(sheet), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
+def page_css(sheets: Stylesheets, options: Options, printing: PrintOptions) -> str:
+    """A print document's stylesheets with the options applied: paper size, teacher marks, large print."""
+    size, height = PAPER_SIZES[printing.paper]
+    css = [stylesheet(sheets.base), f"@page {{ size: {size}; }}\n:root {{ --page-height: {height}; }}"]
     if options.teacher:
-        css.append(stylesheet("teacher.css"))
-    if options.profile == "large":
-        css.append(stylesheet("large-print.css"))
+        css += [stylesheet(s) for s in sheets.teacher]
+    if printing.profile == "large":
+        css += [stylesheet(s) for s in sheets.large]
     return "\n".join(css)
 
 
-def render_print(guide: Guide, options: Options) -> str:
+def render_print(guide: Guide, options: Options, printing: PrintOptions = PrintOptions()) -> str:
     """The whole guide as one HTML document: exactly what WeasyPrint lays out."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("print/book.html.j2").render(
-        guide=guide, options=options, medium="print", css=Markup(page_css("print.css", options)),
-        created=options.created(guide)), guide, "print"))
+        guide=guide, options=options, printing=printing, medium=PRINT,
+        css=Markup(page_css(BOOK_SHEETS, options, printing)),
+        created=options.created(guide)), guide, PRINT))
 
 
-def render_handout(guide: Guide, chapter: Chapter, options: Options, notes_page: bool = False) -> str:
+def render_handout(guide: Guide, chapter: Chapter, options: Options, printing: PrintOptions = PrintOptions(),
+                   notes_page: bool = False) -> str:
     """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers);
     with `notes_page`, a last page for notes."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium="handout", notes_page=notes_page,
-        css=Markup(page_css("handout.css", options)), created=guide.date.isoformat()), guide, "handout"))
+        guide=guide, chapter=chapter, options=options, medium=HANDOUT, notes_page=notes_page,
+        css=Markup(page_css(HANDOUT_SHEETS, options, printing)), created=guide.date.isoformat()), guide, HANDOUT))
 
 
 SPACE_BEFORE_EMPHASIS_RE = re.compile(r" <(em|i|strong|b|cite)(\s[^>]*)?>")
@@ -153,4 +187,4 @@ def spaces_inside_emphasis(html: str) -> str:
 
 def render_ebook_document(template: str, guide: Guide, options: Options, title: str, **context) -> str:
     return str(cite.fill(Markup(environment().get_template(template).render(
-        guide=guide, options=options, medium="ebook", title=title, **context)), guide, "ebook"))
+        guide=guide, options=options, medium=EBOOK, title=title, **context)), guide, EBOOK))

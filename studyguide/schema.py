@@ -15,7 +15,8 @@ from .errors import Problems
 from .yamlfile import Mapping
 
 GUIDE = {"title", "subtitle", "language", "authors", "author", "date", "edition", "paper", "slug", "description",
-         "keywords", "content_note", "teacher_guidance", "handouts", "csl", "nocite"}
+         "keywords", "content_note", "teacher_guidance", "handouts", "csl", "nocite", "publisher", "license",
+         "researched", "cite_as", "how_to_use"}
 HANDOUTS = {"page_budget", "answer_lines"}
 CHAPTER = {"title", "objectives", "teacher_notes", "questions"}
 QUESTION = {"ask", "level", "lines", "answer"}
@@ -34,7 +35,9 @@ MEANT = {
                 "name": "title", "heading": "title"},
     "guide.yaml": {"sub-title": "subtitle", "sub_title": "subtitle", "lang": "language", "contents_note": "content_note",
                    "content-note": "content_note", "teacher-guidance": "teacher_guidance", "paper_size": "paper",
-                   "papersize": "paper"},
+                   "papersize": "paper", "licence": "license", "rights": "license", "copyright": "license",
+                   "citation": "cite_as", "cite": "cite_as", "how-to-use": "how_to_use", "research_date": "researched",
+                   "publishers": "publisher"},
     "term": {"word": "term", "meaning": "definition", "definitions": "definition", "form": "forms",
              "characters": "hanzi", "chinese": "hanzi"},
     "event": {"text": "event", "description": "event", "year": "date", "short": "label", "title": "label"},

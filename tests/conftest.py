@@ -35,7 +35,7 @@ class Built:
 
     def epub_files(self) -> dict[str, str]:
         with zipfile.ZipFile(self.epub) as z:
-            return {n: z.read(n).decode("utf-8") for n in z.namelist() if not n.endswith((".png", ".jpg"))}
+            return {n: z.read(n).decode("utf-8") for n in z.namelist() if not n.endswith((".png", ".jpg", ".otf", ".ttf"))}
 
 
 def epub_text(path: Path) -> str:
@@ -47,6 +47,12 @@ def epub_text(path: Path) -> str:
 def without_code(text: str) -> str:
     """XHTML with its code blocks and code spans taken out (code shows markup as typed)."""
     return re.sub(r"<pre\b.*?</pre>|<code\b[^>]*>.*?</code>", "", text, flags=re.S)
+
+
+def page_with(path: Path, words: str) -> int:
+    """The number of the first page of a PDF whose text holds `words`."""
+    pages = pdf_text(path).split("\f")
+    return next(number for number, text in enumerate(pages, 1) if words in " ".join(text.split()))
 
 
 def pdf_text(path: Path, first: int | None = None, last: int | None = None) -> str:

@@ -55,7 +55,7 @@ def test_pdf_is_tagged_pdf_ua(which, request):
 def test_pdf_figure_has_alt_text(minimal):
     with pikepdf.open(minimal.pdf) as pdf:
         alts = [str(e.Alt) for e in structure(pdf) if str(e.S) == "/Figure"]
-    assert alts == ["A line sketch of the Rhine's course from the Alps to the sea"]
+    assert alts == ["Cover: Rivers of Europe, A small test guide", "A line sketch of the Rhine's course from the Alps to the sea"]
 
 
 def test_every_font_is_embedded_and_chinese_renders(default_guide):

@@ -39,7 +39,7 @@ def test_spine_has_one_document_per_chapter_and_back_matter(minimal):
     opf = opf_root(minimal)
     manifest = {i.get("id"): i.get("href") for i in opf.find("opf:manifest", NS)}
     spine = [manifest[r.get("idref")] for r in opf.find("opf:spine", NS)]
-    assert spine == ["cover.xhtml", "nav.xhtml", "front.xhtml", "01-danube.xhtml", "02-rhine.xhtml",
+    assert spine == ["cover.xhtml", "title.xhtml", "nav.xhtml", "front.xhtml", "01-danube.xhtml", "02-rhine.xhtml",
                      "timeline.xhtml", "questions.xhtml", "glossary.xhtml", "sources.xhtml"]
     assert any(i.get("properties") == "nav" for i in opf.find("opf:manifest", NS))
     assert any(i.get("properties") == "cover-image" for i in opf.find("opf:manifest", NS))
@@ -51,11 +51,11 @@ def test_nav_lists_questions_glossary_sources_and_landmarks(minimal):
     nav = ET.fromstring(files["EPUB/nav.xhtml"].encode())
     toc = nav.find(".//x:nav[@epub:type='toc']", NS)
     titles = [a.text for a in toc.iter("{http://www.w3.org/1999/xhtml}a")]
-    assert titles == ["Content note", "Chapter 1: The Danube", "Chapter 2: The Rhine", "Timeline",  # no people.yaml
+    assert titles == ["Title page", "About this edition", "Content note", "How to use this guide", "Chapter 1: The Danube", "Chapter 2: The Rhine", "Timeline",  # no people.yaml
                       "Discussion questions", "Glossary", "Bibliography"]
     landmarks = nav.find(".//x:nav[@epub:type='landmarks']", NS)
     types = [a.get("{http://www.idpf.org/2007/ops}type") for a in landmarks.iter("{http://www.w3.org/1999/xhtml}a")]
-    assert types == ["cover", "toc", "preface", "bodymatter", "glossary", "bibliography"]
+    assert types == ["cover", "toc", "titlepage", "preface", "bodymatter", "glossary", "bibliography"]
 
 
 def test_every_document_declares_its_language(minimal):

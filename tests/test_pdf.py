@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pikepdf
 import pytest
 
-from conftest import ROOT, pdf_text
+from conftest import ROOT, page_with, pdf_text
 from studyguide.load import load_guide
 
 
@@ -54,7 +54,8 @@ def test_document_metadata(minimal):
 
 
 def test_table_of_contents_has_page_numbers(minimal):
-    text = pdf_text(minimal.pdf, 3, 3)
+    contents = page_with(minimal.pdf, "Contents")
+    text = pdf_text(minimal.pdf, contents, contents)
     assert "Contents" in text
     chapter_line = next(line for line in text.splitlines() if "The Danube" in line)
     page = int(re.search(r"(\d+)\s*$", chapter_line).group(1))
@@ -69,7 +70,8 @@ def test_text_holds_chapters_questions_glossary_sources(minimal):
 
 
 def test_footnotes_hold_short_citations(minimal):
-    text = " ".join(pdf_text(minimal.pdf, 5, 5).split())
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    text = " ".join(pdf_text(minimal.pdf, first, first).split())
     # The first paragraph's citations share note 1, each source named once, its pages joined;
     # the first note of a source is in full, later ones short (Chicago, as pandoc's citeproc writes it).
     assert "1. Anna Smith, Rivers: A History (River Press, 2001), 4, 7–9; Ben Jones, “The River of Nations,” " \
@@ -80,12 +82,14 @@ def test_footnotes_hold_short_citations(minimal):
 def test_glossary_lists_the_pages_of_each_use(minimal):
     text = " ".join(minimal.pdf_text().split())
     chapter_pages = {}
-    for page in (5, 7):  # each chapter opens on a right-hand page
+    first = page_with(minimal.pdf, "The Danube is a long river")
+    second = page_with(minimal.pdf, "Tributaries of the Rhine")  # each chapter opens on a right-hand page
+    for page in (first, second):
         chapter_pages[page] = pdf_text(minimal.pdf, page, page)
-    assert "tributaries" in chapter_pages[5] and "Tributaries" in chapter_pages[7]
-    assert re.search(r"A river that flows into a larger river\. Used on pp\. 5, 7", text)
-    assert re.search(r"Europe['’]s second-longest river\. Used on p\. 5", text)
-    assert "Cited on pp. 5, 7" in text  # the first citation in each chapter
+    assert "tributaries" in chapter_pages[first] and "Tributaries" in chapter_pages[second]
+    assert re.search(rf"A river that flows into a larger river\. Used on pp\. {first}, {second}", text)
+    assert re.search(rf"Europe['’]s second-longest river\. Used on p\. {first}", text)
+    assert f"Cited on pp. {first}, {second}" in text
 
 
 def destination_pages(path) -> dict[str, int]:
@@ -279,10 +283,10 @@ def early_lines(html: str, guide) -> list[tuple[int, str]]:
 def test_no_line_of_the_large_print_edition_breaks_far_too_early(default_guide):
     """WeasyPrint 70 once left "Behind" alone on a line of the large-print edition, before
     "the slogans … the author of *Tombstone*" (docs/weasyprint-upstream.md, 6.)."""
-    from studyguide.render import Options, render_print
+    from studyguide.render import Options, PrintOptions, render_print
 
     guide = default_guide.guide
-    html = render_print(guide, Options(edition="student", paper=guide.paper, profile="large"))
+    html = render_print(guide, Options(edition="student"), PrintOptions(paper=guide.paper, profile="large"))
     assert early_lines(html, guide) == []
 
 

@@ -69,7 +69,7 @@ def our_notes_and_entries(guide) -> tuple[list[str], dict[str, str]]:
     """The notes and the source list as the print edition has them."""
     page = render_print(guide, Options())
     notes = re.findall(r'<span class="footnote">(.*?)</span>(?=\s*[^<]*(?:<(?!/span)|$))', page, re.S)
-    listed = dict(re.findall(r'<li id="src-([^"]+)" epub:type="biblioentry">(.*?)(?:<span class="uses">.*?)?</li>',
+    listed = dict(re.findall(r'<li id="src-([^"]+)">(.*?)(?:<span class="uses">.*?)?</li>',
                              page, re.S))
     return [text_of(n) for n in notes], {k: text_of(v) for k, v in listed.items()}
 
