@@ -32,9 +32,10 @@ def test_the_pdf_opens_with_title_page_imprint_content_note_and_how_to_use(defau
         page_with(default_guide.pdf, "About this edition")
     assert title == imprint - 1 and title % 2 == 1  # a recto, the imprint on its back
     order = [title, imprint, page_with(default_guide.pdf, "Content note This guide"),
-             page_with(default_guide.pdf, "How to use this guide Each of the 6 chapters"),
+             page_with(default_guide.pdf, "How to use this guide Each chapter is one lesson"),
              page_with(default_guide.pdf, "Contents Content note")]
     assert order == sorted(order) and order[-1] <= 8, order
+    assert order[4] == order[3] + 1  # "How to use this guide" on one page, not a page and three lines
     back = text[imprint - 1]
     assert "First edition, published 1 November 2026." in back
     assert "Research completed November 2026" in back
