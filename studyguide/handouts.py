@@ -56,23 +56,24 @@ def write(guide: Guide, job: Job) -> dict[Path, list[str]]:
 
 def write_handout(guide: Guide, chapter: Chapter, options: Options, target: Path,
                   printing: PrintOptions = PrintOptions()) -> list[str]:
-    """Lay out one handout; if it fills an odd number of pages, lay it out again with a notes
-    page at the end, so that double-sided copies never put two lessons on one sheet. Return the
-    warnings (page budget, layout)."""
+    """Lay out one handout; if it fills an odd number of pages, put a notes page (laid out on its
+    own, a page's work) after it, so that double-sided copies never put two lessons on one sheet.
+    Return the warnings (page budget, layout)."""
     layout = Layout(render_handout(guide, chapter, options, printing), guide)
     warnings = list(layout.warnings)
     budget = guide.handouts.page_budget
     if budget and layout.pages > budget and not options.teacher:
         warnings.append(f"{chapter.source_path}: handout for chapter {chapter.number} ‘{chapter.title}’ has "
                         f"{layout.pages} pages, over the page budget of {budget}")
+    notes = []
     if layout.pages % 2:
-        layout = Layout(render_handout(guide, chapter, options, printing, notes_page=True), guide)
-        warnings += [w for w in layout.warnings if w not in warnings]
-        if layout.pages % 2:
+        notes = [Layout(render_handout(guide, chapter, options, printing, notes_only=True), guide)]
+        warnings += [w for w in notes[0].warnings if w not in warnings]
+        if notes[0].pages != 1:
             warnings.append(f"{chapter.source_path}: the notes page of the {kind(options)} of chapter "
-                            f"{chapter.number} did not fit on one page: it has {layout.pages} pages, "
+                            f"{chapter.number} did not fit on one page: it has {notes[0].pages} pages, "
                             "and will not print on whole sheets")
-    atomic_write(target, layout.pdf())
+    atomic_write(target, layout.pdf(*notes))
     return warnings
 
 

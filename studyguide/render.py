@@ -166,11 +166,11 @@ def render_print(guide: Guide, options: Options, printing: PrintOptions = PrintO
 
 
 def render_handout(guide: Guide, chapter: Chapter, options: Options, printing: PrintOptions = PrintOptions(),
-                   notes_page: bool = False) -> str:
+                   notes_only: bool = False) -> str:
     """One lesson's handout: objectives, key terms, excerpts, questions with answer lines (or answers);
-    with `notes_page`, a last page for notes."""
+    with `notes_only`, its notes page alone."""
     return spaces_inside_emphasis(cite.fill(environment().get_template("handout/handout.html.j2").render(
-        guide=guide, chapter=chapter, options=options, medium=HANDOUT, notes_page=notes_page,
+        guide=guide, chapter=chapter, options=options, medium=HANDOUT, notes_only=notes_only,
         css=Markup(page_css(HANDOUT_SHEETS, options, printing)), created=guide.date.isoformat()), guide, HANDOUT))
 
 

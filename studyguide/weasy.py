@@ -136,9 +136,12 @@ class Layout:
     def pages(self) -> int:
         return len(self.document.pages)
 
-    def pdf(self) -> bytes:
+    def pdf(self, *more: Layout) -> bytes:
+        """The PDF, with the pages of `more` layouts after this one's (its metadata kept)."""
+        document = self.document.copy(self.document.pages + [p for m in more for p in m.document.pages]) \
+            if more else self.document
         with fewer_collections():
-            return self.document.write_pdf(pdf_variant=PDF_VARIANT, finisher=open_with_bookmarks)
+            return document.write_pdf(pdf_variant=PDF_VARIANT, finisher=open_with_bookmarks)
 
 
 def open_with_bookmarks(document, pdf) -> None:

@@ -126,23 +126,27 @@ def furniture(chapter, teacher: bool) -> list[str]:
 
 def check_page_furniture(path, chapter, teacher: bool) -> None:
     """Every page: the lesson's number and title, a Name line (the key: "Answer key"), its page
-    of the whole; an even page count; a notes page only as the padding last page, labelled;
-    no page holding nothing but its furniture (a blank that looks like a misprint)."""
+    of the lesson's pages ("Page 2 of 3"; the notes page: "Lesson 2 · Notes"); an even page count;
+    a notes page only as the padding last page, labelled; no page holding nothing but its
+    furniture (a blank that looks like a misprint)."""
     texts = page_texts(path)
     assert len(texts) % 2 == 0, f"{path.name}: {len(texts)} pages"
     notes_label = f"Notes — Lesson {chapter.number}: {chapter.title}"
+    has_notes = notes_label in texts[-1]
+    lesson_pages = len(texts) - has_notes
     label = furniture(chapter, teacher)[-1]
     for number, text in enumerate(texts, 1):
         assert label in text, f"{path.name}, page {number}: no ‘{label}’ in: {text[:200]}"
         # a long title wraps beside the Name line: the text then reads "… from the Name Soviet Model"
         read = " ".join(text.replace(label, " ", 1).split())
-        for expected in furniture(chapter, teacher)[:-1] + [f"Page {number} of {len(texts)}"]:
+        footer = f"Page {number} of {lesson_pages}" if number <= lesson_pages else f"Lesson {chapter.number} · Notes"
+        for expected in furniture(chapter, teacher)[:-1] + [footer]:
             assert expected in read, f"{path.name}, page {number}: no ‘{expected}’ in: {text[:200]}"
         rest = text
-        for piece in furniture(chapter, teacher) + [f"Page {number} of {len(texts)}", "·"]:
+        for piece in furniture(chapter, teacher) + [footer, "·"]:
             rest = rest.replace(piece, " ")
         assert len(rest.split()) >= 5, f"{path.name}, page {number} holds only its running head and footer"
-        assert (notes_label in text) == (number == len(texts) and notes_label in texts[-1]), (path.name, number)
+        assert (notes_label in text) == (number == len(texts) and has_notes), (path.name, number)
 
 
 def ruled_lines(path, page: int) -> int:
