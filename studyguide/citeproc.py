@@ -587,7 +587,7 @@ def suffix_inlines(c: CitationItem) -> list[dict]:
     """pandoc reads the locator from the start of the suffix, after its label's term:
     ', page 4', ', chapter 2' (English terms; braces would drop the label)."""
     written = f", {LOCATOR_TERMS[c.label]} {c.locator}" if c.locator else ""
-    return words(written) + emphasised(c.suffix) if written and c.suffix else emphasised(written + c.suffix)
+    return emphasised(written + c.suffix)
 
 
 # *see especially*, **passim**, _ibid._: the emphasis an author writes in a prefix or a suffix

@@ -130,12 +130,9 @@ class CitationProcessor(InlineProcessor):
             self.state.problems.append((m.group(0), f"cannot read citation '{m.group(0)}' "
                                                     "(write [@key], [@key, p. 4], [see @a; @b] or [-@key])"))
             return None, None, None
-        unknown = [c.id for c in items if not self.converter.known_source(c.id)]
-        for key in unknown:
-            self.state.problems.append((m.group(0), f"unknown source '@{key}' (not in the source list)"))
-        items = [c for c in items if c.id in self.converter.sources]
-        if unknown or not items:
-            return (etree.Element("span") if unknown else None), m.start(0), m.end(0)
+        items = known_items(self.state, self.converter, items, m.group(0), "@")
+        if not items:
+            return (etree.Element("span") if items is None else None), m.start(0), m.end(0)
         return note_call(self.state, items), m.start(0), m.end(0)
 
 
@@ -150,9 +147,7 @@ class NarrativeCitationProcessor(InlineProcessor):
     def handleMatch(self, m, data):
         if m.group(1) not in self.sources:
             return None, None, None
-        el = note_call(self.state, [narrative(m.group(1), m.group(2))])
-        el.set("data-narrative", "1")  # the style writes the name in the text; a call of its own
-        return el, m.start(0), m.end(0)
+        return narrative_call(self.state, narrative(m.group(1), m.group(2))), m.start(0), m.end(0)
 
 
 class MystCiteProcessor(InlineProcessor):
@@ -167,22 +162,34 @@ class MystCiteProcessor(InlineProcessor):
         items = parse_myst_role(m.group(1), m.group(2))
         if items is None:
             return None, None, None
-        unknown = [c.id for c in items if not self.converter.known_source(c.id)]
-        for key in unknown:
-            self.state.problems.append((m.group(0), f"unknown source '{key}' in '{m.group(0)}' (not in the source list)"))
-        items = [c for c in items if c.id in self.converter.sources]
-        if unknown or not items:
+        items = known_items(self.state, self.converter, items, m.group(0))
+        if not items:
             return etree.Element("span"), m.start(0), m.end(0)
         if items[0].mode != "author-in-text":
             return note_call(self.state, items), m.start(0), m.end(0)
         holder = etree.Element("span")
         for i, item in enumerate(items):  # {cite:t}`a,b`: "A and B", each name with its note
-            call = note_call(self.state, [item])
-            call.set("data-narrative", "1")
             if i:
                 holder[-1].tail = " and " if i == len(items) - 1 else ", "
-            holder.append(call)
+            holder.append(narrative_call(self.state, item))
         return (holder if len(items) > 1 else holder[0]), m.start(0), m.end(0)
+
+
+def known_items(state: DocumentState, converter: Converter, items: list[Cite], written: str,
+                mark: str = "") -> list[Cite] | None:
+    """The items whose sources the source list holds; None if one names a source it does not
+    know, each such one a problem of the text."""
+    unknown = [c.id for c in items if not converter.known_source(c.id)]
+    for key in unknown:
+        state.problems.append((written, f"unknown source '{mark}{key}' in '{written}' (not in the source list)"))
+    return None if unknown else [c for c in items if c.id in converter.sources]
+
+
+def narrative_call(state: DocumentState, item: Cite) -> etree.Element:
+    """A narrative citation: a note call of its own; the style writes the name in the text."""
+    el = note_call(state, [item])
+    el.set("data-narrative", "1")
+    return el
 
 
 def note_call(state: DocumentState, items: list) -> etree.Element:
